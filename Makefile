@@ -1,0 +1,79 @@
+# Barnet Outreach Atlas. `make run` starts the dashboard; `make test` runs every check.
+# Both set up what they need on a fresh machine (a Python virtual environment in .venv,
+# browser assets from pip packages, Debian's chromium for the browser tests).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PORT ?= 8501
+# A boundary file to use instead of downloading from the ONS (GeoJSON, GeoPackage, zip).
+WARDS_FILE ?=
+# Records in the synthetic demo shown while the store is empty.
+ATLAS_DEMO_RECORDS ?= 1000
+export ATLAS_DEMO_RECORDS
+
+.PHONY: run test lint unit e2e bench bench-quick setup setup-dev assets wards chromium clean
+
+run: setup assets wards
+	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.address 0.0.0.0
+
+test: setup-dev assets chromium node_modules/.installed
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+# Only the fast tests (no browser).
+unit: setup-dev assets
+	$(BIN)/pytest -m "not e2e"
+
+e2e: setup-dev assets chromium node_modules/.installed
+	$(BIN)/pytest -m e2e
+
+lint: setup-dev
+	$(BIN)/ruff check .
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+assets: setup
+	$(PY) -m dashboard.assets
+
+# Cached boundaries are kept; otherwise WARDS_FILE is loaded, or the ONS service is asked.
+# If neither works (say, offline), the dashboard starts on its set-up page instead.
+wards: setup
+ifneq ($(strip $(WARDS_FILE)),)
+	$(PY) -m geodata wards --from "$(WARDS_FILE)"
+else
+	-$(PY) -m geodata wards --ensure
+endif
+
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads one).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+bench: setup-dev assets chromium
+	$(PY) -m bench.run
+
+bench-quick: setup-dev assets chromium
+	$(PY) -m bench.run --quick
+
+clean:
+	rm -rf $(VENV) node_modules dashboard/static/vendor .pytest_cache .ruff_cache
