@@ -1,0 +1,5 @@
+"""Entry point for ``python -m geodata``."""
+
+from geodata.cli import main
+
+raise SystemExit(main())

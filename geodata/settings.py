@@ -1,0 +1,119 @@
+"""Where the atlas keeps its files and which services it talks to, read from the environment.
+
+Every setting has a working default, so a fresh clone runs with no configuration.
+
+========================  ===========================================================
+variable                  meaning
+========================  ===========================================================
+``ATLAS_HOME``            folder for the ward cache, the SQLite store and the local
+                          geomasking key (default: ``var/`` in the repository)
+``DATABASE_URL``          SQLAlchemy URL of the store (default: SQLite in ATLAS_HOME);
+                          ``postgresql+psycopg://...`` for multi-user deployments
+``ONS_WARDS_SERVICE``     ArcGIS feature service of the ONS ward boundaries
+``ONS_WARDS_URL``         full query URL, overriding the service name
+``ATLAS_HTTP_TIMEOUT``    seconds before a download gives up (default 30)
+========================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from geodata.schema import BARNET_LAD_CODE
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The current ward boundaries on the ONS Open Geography Portal (generalised, clipped).
+DEFAULT_WARDS_SERVICE = "Wards_May_2024_Boundaries_UK_BGC"
+ONS_ARCGIS_BASE = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build with :func:`load_settings`."""
+
+    home: Path
+    database_url: str
+    wards_service: str
+    wards_url_override: str | None
+    http_timeout: float
+
+    @property
+    def wards_cache(self) -> Path:
+        """The cached, validated ward boundaries (GeoJSON, EPSG:4326)."""
+        return self.home / "wards.geojson"
+
+    @property
+    def geomask_key_file(self) -> Path:
+        """The locally generated geomasking key, used when no key is configured."""
+        return self.home / "geomask.key"
+
+    @property
+    def wards_url(self) -> str:
+        """The ArcGIS REST query for Barnet's wards (or the configured override)."""
+        if self.wards_url_override:
+            return self.wards_url_override
+        return ons_wards_query_url(self.wards_service)
+
+
+def ons_wards_query_url(service: str, *, lad_code: str = BARNET_LAD_CODE) -> str:
+    """Build the ONS ArcGIS query URL for one local authority's wards.
+
+    The local-authority field carries the same year as the service (``LAD24CD`` for a
+    2024 ward service), as ONS names them.
+
+    Parameters
+    ----------
+    service : str
+        Feature service name, e.g. ``Wards_May_2024_Boundaries_UK_BGC``.
+    lad_code : str
+        Local authority district code to filter on.
+
+    Returns
+    -------
+    str
+        The query URL asking for GeoJSON in EPSG:4326.
+
+    Examples
+    --------
+    >>> ons_wards_query_url("Wards_May_2024_Boundaries_UK_BGC").split("?")[1][:30]
+    'where=LAD24CD%3D%27E09000003%27'
+    """
+    year = re.search(r"20(\d\d)", service)
+    lad_field = f"LAD{year.group(1) if year else '24'}CD"
+    where = quote(f"{lad_field}='{lad_code}'", safe="")
+    return (
+        f"{ONS_ARCGIS_BASE}/{service}/FeatureServer/0/query"
+        f"?where={where}&outFields=*&outSR=4326&f=geojson"
+    )
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from the environment.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        Defaults to ``os.environ``.
+
+    Returns
+    -------
+    Settings
+    """
+    env = os.environ if environ is None else environ
+    home = Path(env.get("ATLAS_HOME") or REPO_ROOT / "var")
+    if not home.is_absolute():
+        home = (Path.cwd() / home).resolve()
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{home / 'atlas.sqlite'}"
+    return Settings(
+        home=home,
+        database_url=database_url,
+        wards_service=env.get("ONS_WARDS_SERVICE") or DEFAULT_WARDS_SERVICE,
+        wards_url_override=env.get("ONS_WARDS_URL") or None,
+        http_timeout=float(env.get("ATLAS_HTTP_TIMEOUT") or 30),
+    )
