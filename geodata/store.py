@@ -1,0 +1,443 @@
+"""The store: datasets of records, the crime context layer and the audit log.
+
+SQLite by default (a file in the atlas home); PostgreSQL for multi-user deployments through
+``DATABASE_URL`` (``postgresql+psycopg://user:password@host/db``), with the same behaviour.
+The schema is created and migrated automatically. An import is one transaction: a failure
+or a killed process leaves either the whole dataset or none of it. Every change bumps the
+data version that caches are keyed by.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from geodata.schema import (
+    AGE_GROUP,
+    CATEGORY,
+    DATASET_ID,
+    DATE,
+    KIND,
+    NATIONALITY_GROUP,
+    RECORD_COLUMNS,
+    RECORD_ID,
+    SOURCE,
+    SOURCE_ID_HASH,
+    WARD_CODE,
+    X,
+    Y,
+)
+
+CRIME = "crime"
+CRIME_MONTH = "month"
+CRIME_TYPE = "crime_type"
+CRIME_COLUMNS = (CRIME_MONTH, CRIME_TYPE, X, Y, WARD_CODE)
+
+metadata = sa.MetaData()
+
+meta_table = sa.Table(
+    "atlas_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+)
+
+datasets_table = sa.Table(
+    "datasets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("imported_by", sa.String(255), nullable=False),
+    sa.Column("rows_read", sa.Integer, nullable=False),
+    sa.Column("rows_accepted", sa.Integer, nullable=False),
+    sa.Column("rows_rejected", sa.Integer, nullable=False),
+    sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
+)
+
+records_table = sa.Table(
+    "records",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        DATASET_ID, sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(RECORD_ID, sa.String(64), nullable=False),
+    sa.Column(KIND, sa.String(16), nullable=False),
+    sa.Column(DATE, sa.Date, nullable=False),
+    sa.Column(CATEGORY, sa.String(64), nullable=False),
+    sa.Column(SOURCE, sa.String(128)),
+    sa.Column(X, sa.Float, nullable=False),
+    sa.Column(Y, sa.Float, nullable=False),
+    sa.Column(WARD_CODE, sa.String(9), nullable=False),
+    sa.Column(AGE_GROUP, sa.String(32)),
+    sa.Column(NATIONALITY_GROUP, sa.String(64)),
+    sa.Column(SOURCE_ID_HASH, sa.String(64)),
+    sa.Index("ix_records_dataset", DATASET_ID),
+    sa.Index("ix_records_hash", SOURCE_ID_HASH),
+)
+
+crime_table = sa.Table(
+    "crime",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        DATASET_ID, sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(CRIME_MONTH, sa.String(7), nullable=False),
+    sa.Column(CRIME_TYPE, sa.String(64), nullable=False),
+    sa.Column(X, sa.Float, nullable=False),
+    sa.Column(Y, sa.Float, nullable=False),
+    sa.Column(WARD_CODE, sa.String(9), nullable=False),
+    sa.Index("ix_crime_dataset", DATASET_ID),
+)
+
+audit_table = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("user", sa.String(255), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("what", sa.String(255), nullable=False),
+    sa.Column("details", sa.Text, nullable=False),
+)
+
+# Ordered migrations; each runs once, in its own transaction, and is recorded.
+SCHEMA_VERSION = 1
+
+
+def _migrate_to_1(conn: Connection) -> None:
+    metadata.create_all(conn)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_to_1}
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One imported dataset."""
+
+    id: int
+    name: str
+    kind: str
+    imported_at: dt.datetime
+    imported_by: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    synthetic: bool
+
+
+class Store:
+    """Records, crime context and audit log in SQLite or PostgreSQL.
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy database URL.
+
+    Examples
+    --------
+    >>> store = Store("sqlite://")
+    >>> store.data_version()
+    '0'
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _make_engine(url)
+        self._migrate()
+
+    # ----------------------------------------------------------------- schema
+
+    def _migrate(self) -> None:
+        with self.engine.begin() as conn:
+            meta_table.create(conn, checkfirst=True)
+            current = self._meta(conn, "schema_version")
+        for version in range(int(current or 0) + 1, SCHEMA_VERSION + 1):
+            with self.engine.begin() as conn:
+                MIGRATIONS[version](conn)
+                self._set_meta(conn, "schema_version", str(version))
+
+    @staticmethod
+    def _meta(conn: Connection, key: str) -> str | None:
+        row = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == key)).first()
+        return row[0] if row else None
+
+    def _set_meta(self, conn: Connection, key: str, value: str) -> None:
+        updated = conn.execute(
+            meta_table.update().where(meta_table.c.key == key).values(value=value)
+        )
+        if not updated.rowcount:
+            conn.execute(meta_table.insert().values(key=key, value=value))
+
+    def _bump_version(self, conn: Connection) -> None:
+        self._set_meta(conn, "data_version", str(int(self._meta(conn, "data_version") or 0) + 1))
+
+    def data_version(self) -> str:
+        """Return a string that changes whenever datasets are added or deleted."""
+        with self.engine.connect() as conn:
+            return self._meta(conn, "data_version") or "0"
+
+    def schema_version(self) -> int:
+        """Return the schema version the database is at."""
+        with self.engine.connect() as conn:
+            return int(self._meta(conn, "schema_version") or 0)
+
+    # ----------------------------------------------------------------- datasets
+
+    def add_dataset(
+        self,
+        *,
+        name: str,
+        kind: str,
+        rows: pd.DataFrame,
+        imported_by: str,
+        rows_read: int,
+        rows_rejected: int,
+        synthetic: bool = False,
+        progress: Callable[[float], None] | None = None,
+    ) -> int:
+        """Store one import as a dataset, atomically.
+
+        Parameters
+        ----------
+        name : str
+            Usually the file name.
+        kind : {"referral", "outreach", "crime"}
+        rows : pandas.DataFrame
+            Canonical records (:data:`geodata.schema.RECORD_COLUMNS` plus
+            ``source_id_hash``), or crime rows (:data:`CRIME_COLUMNS`).
+        imported_by : str
+        rows_read, rows_rejected : int
+            From the import report.
+        synthetic : bool
+            Whether the rows are synthetic demo data.
+        progress : callable, optional
+            Called with the fraction written so far.
+
+        Returns
+        -------
+        int
+            The new dataset id.
+        """
+        table, columns = (
+            (crime_table, CRIME_COLUMNS)
+            if kind == CRIME
+            else (records_table, (*RECORD_COLUMNS, SOURCE_ID_HASH))
+        )
+        with self.engine.begin() as conn:
+            dataset_id = conn.execute(
+                datasets_table.insert().values(
+                    name=name,
+                    kind=kind,
+                    imported_at=dt.datetime.now(dt.UTC),
+                    imported_by=imported_by,
+                    rows_read=rows_read,
+                    rows_accepted=len(rows),
+                    rows_rejected=rows_rejected,
+                    synthetic=synthetic,
+                )
+            ).inserted_primary_key[0]
+            frame = rows.loc[:, list(columns)].copy()
+            frame.insert(0, DATASET_ID, dataset_id)
+            _bulk_insert(conn, table, frame, progress)
+            self._bump_version(conn)
+        return int(dataset_id)
+
+    def list_datasets(self) -> list[DatasetInfo]:
+        """Return every dataset, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(datasets_table).order_by(datasets_table.c.id.desc())
+            ).mappings()
+            return [DatasetInfo(**dict(r)) for r in rows]
+
+    def delete_dataset(self, dataset_id: int) -> bool:
+        """Delete a dataset and its rows; return whether it existed."""
+        with self.engine.begin() as conn:
+            for table in (records_table, crime_table):
+                conn.execute(table.delete().where(table.c[DATASET_ID] == dataset_id))
+            deleted = conn.execute(
+                datasets_table.delete().where(datasets_table.c.id == dataset_id)
+            ).rowcount
+            if deleted:
+                self._bump_version(conn)
+        return bool(deleted)
+
+    def has_records(self) -> bool:
+        """Return whether any referral or outreach dataset is stored."""
+        with self.engine.connect() as conn:
+            query = sa.select(sa.func.count()).select_from(datasets_table).where(
+                datasets_table.c.kind != CRIME
+            )
+            return bool(conn.execute(query).scalar())
+
+    def is_synthetic(self) -> bool:
+        """Return whether any stored dataset is synthetic demo data."""
+        with self.engine.connect() as conn:
+            query = sa.select(sa.func.count()).select_from(datasets_table).where(
+                datasets_table.c.synthetic.is_(True)
+            )
+            return bool(conn.execute(query).scalar())
+
+    # ----------------------------------------------------------------- reading
+
+    def load_records(self) -> pd.DataFrame:
+        """Return every stored referral and outreach record in canonical form."""
+        query = sa.select(*(records_table.c[c] for c in RECORD_COLUMNS))
+        with self.engine.connect() as conn:
+            frame = pd.read_sql(query, conn)
+        frame[DATE] = pd.to_datetime(frame[DATE]).to_numpy().astype("datetime64[D]")
+        return frame
+
+    def existing_hashes(self, hashes: Sequence[str]) -> set[str]:
+        """Return which of the given source-id hashes are already stored."""
+        wanted = [h for h in set(hashes) if h]
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 5000):
+                chunk = wanted[start : start + 5000]
+                query = sa.select(records_table.c[SOURCE_ID_HASH]).where(
+                    records_table.c[SOURCE_ID_HASH].in_(chunk)
+                )
+                found.update(r[0] for r in conn.execute(query))
+        return found
+
+    def load_crime(self) -> pd.DataFrame:
+        """Return the stored police.uk crime rows (month, crime type, x, y, ward)."""
+        query = sa.select(*(crime_table.c[c] for c in CRIME_COLUMNS))
+        with self.engine.connect() as conn:
+            return pd.read_sql(query, conn)
+
+    # ----------------------------------------------------------------- audit
+
+    def audit(self, *, user: str, action: str, what: str, details: dict | None = None) -> None:
+        """Record an import, export or deletion in the audit log.
+
+        Parameters
+        ----------
+        user : str
+        action : str
+            e.g. ``import``, ``export``, ``delete``.
+        what : str
+            The file or format concerned.
+        details : dict, optional
+            Filters and counts; stored as JSON.
+        """
+        with self.engine.begin() as conn:
+            conn.execute(
+                audit_table.insert().values(
+                    at=dt.datetime.now(dt.UTC),
+                    user=user,
+                    action=action,
+                    what=what,
+                    details=json.dumps(details or {}, default=str, sort_keys=True),
+                )
+            )
+
+    def read_audit(self, limit: int = 1000) -> pd.DataFrame:
+        """Return the newest audit entries first."""
+        query = sa.select(audit_table).order_by(audit_table.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return pd.read_sql(query, conn)
+
+
+def _make_engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    database = sa.engine.make_url(url).database
+    in_memory = database in (None, "", ":memory:")
+    if in_memory:
+        engine = sa.create_engine(url, poolclass=sa.pool.StaticPool)
+    else:
+        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 60}, poolclass=sa.pool.NullPool)
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record) -> None:
+        cursor = dbapi_conn.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    return engine
+
+
+_CHUNK = 50_000
+
+
+def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame, progress) -> None:
+    """Insert many rows fast: COPY on PostgreSQL, executemany of tuples elsewhere."""
+    columns = list(frame.columns)
+    values = _python_values(frame)
+    n = len(values)
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor:
+            with cursor.copy(
+                f"COPY {table.name} ({', '.join(_quote(c) for c in columns)}) FROM STDIN"
+            ) as copy:
+                for start in range(0, n, _CHUNK):
+                    for row in values[start : start + _CHUNK]:
+                        copy.write_row(row)
+                    if progress:
+                        progress(min(1.0, (start + _CHUNK) / max(n, 1)))
+        return
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(_quote(c) for c in columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    cursor = conn.connection.driver_connection.cursor()
+    for start in range(0, n, _CHUNK):
+        cursor.executemany(sql, values[start : start + _CHUNK])
+        if progress:
+            progress(min(1.0, (start + _CHUNK) / max(n, 1)))
+    cursor.close()
+
+
+def _quote(column: str) -> str:
+    return f'"{column}"'
+
+
+def _python_values(frame: pd.DataFrame) -> list[tuple]:
+    """Rows as tuples of plain Python values (None for missing), dates as ISO text."""
+    columns = []
+    for name in frame.columns:
+        series = frame[name]
+        if name == DATE:
+            columns.append(pd.to_datetime(series).dt.strftime("%Y-%m-%d").tolist())
+        elif pd.api.types.is_float_dtype(series):
+            columns.append([None if np.isnan(v) else float(v) for v in series.to_numpy()])
+        elif pd.api.types.is_integer_dtype(series):
+            columns.append(series.astype("int64").tolist())
+        else:
+            columns.append([None if pd.isna(v) else str(v) for v in series.to_numpy(object)])
+    return list(zip(*columns, strict=True))
+
+
+def open_store(url: str) -> Store:
+    """Open (and migrate) the store at a database URL.
+
+    Parameters
+    ----------
+    url : str
+
+    Returns
+    -------
+    Store
+    """
+    return Store(url)
+
