@@ -1,0 +1,87 @@
+"""The atlas's working data: geography plus the record index, with what they came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from analysis.index import Geography, RecordIndex, build_geography, build_index
+from geodata.disclosure import monday_of_week_number
+
+
+@dataclass(frozen=True)
+class AtlasData:
+    """Everything a view is computed from.
+
+    Attributes
+    ----------
+    geography : Geography
+    index : RecordIndex
+    synthetic : bool
+        True when any of the records is synthetic demo data.
+    version : str
+        Changes whenever the records change; caches are keyed by it.
+    """
+
+    geography: Geography
+    index: RecordIndex
+    synthetic: bool
+    version: str
+
+    @property
+    def first_day(self) -> dt.date | None:
+        """The first day with a record, or ``None`` with no records."""
+        span = self.index.day_range()
+        return None if span is None else _day(span[0])
+
+    @property
+    def last_day(self) -> dt.date | None:
+        """The last day with a record, or ``None`` with no records."""
+        span = self.index.day_range()
+        return None if span is None else _day(span[1])
+
+    def week_start(self, week: int) -> dt.date:
+        """Return the Monday of an index week number."""
+        return monday_of_week_number(week)
+
+
+def _day(day_number: int) -> dt.date:
+    return dt.date(1970, 1, 1) + dt.timedelta(days=day_number)
+
+
+def build_atlas_data(
+    wards: gpd.GeoDataFrame,
+    records: pd.DataFrame,
+    *,
+    synthetic: bool,
+    version: str,
+    geomask_key: bytes,
+    geography: Geography | None = None,
+) -> AtlasData:
+    """Index canonical records against the wards.
+
+    Parameters
+    ----------
+    wards : geopandas.GeoDataFrame
+        Validated wards in EPSG:27700.
+    records : pandas.DataFrame
+        Canonical records (see :mod:`geodata.schema`).
+    synthetic : bool
+        Whether the records are demo data.
+    version : str
+        Identifies this state of the data.
+    geomask_key : bytes
+        Secret key for masking outreach points.
+    geography : Geography, optional
+        Reuse an already built geography for these wards.
+
+    Returns
+    -------
+    AtlasData
+    """
+    geography = geography or build_geography(wards)
+    index = build_index(records, geography, geomask_key=geomask_key)
+    return AtlasData(geography=geography, index=index, synthetic=synthetic, version=version)
