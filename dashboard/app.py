@@ -1,0 +1,22 @@
+"""Barnet Outreach Atlas: the Streamlit entry point (``streamlit run dashboard/app.py``)."""
+
+import streamlit as st
+
+from dashboard import assets, auth, cache, components
+
+st.set_page_config(page_title="Barnet Outreach Atlas", page_icon=None, layout="wide")
+assets.install_assets()
+access = auth.require_access()
+
+setup = st.Page("pages/setup.py", title="Ward boundaries", url_path="setup")
+data = cache.atlas_data()
+if data is None:
+    pages = [st.Page("pages/setup.py", title="Set up", url_path="setup", default=True)]
+else:
+    pages = [st.Page("pages/map.py", title="Map", url_path="map", default=True)]
+    if access.at_least(auth.ADMIN):
+        pages.append(setup)
+
+navigation = st.navigation(pages)
+components.render_banners(synthetic=data is None or data.synthetic, access=access)
+navigation.run()

@@ -1,0 +1,114 @@
+"""All caching of the app, in one place.
+
+Caches are keyed by hashable values only (file versions, the store's data version, the
+database URL), never by a GeoDataFrame. Everything cached here is shared between users, so
+it holds only what any signed-in user may see the aggregates of: the ward geography, the
+record index (referral locations only as ward and cell codes, outreach points geomasked)
+and display geometry.
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from analysis.dataset import AtlasData, build_atlas_data
+from analysis.index import Geography, build_geography
+from dashboard.maps import MapGeometry, build_map_geometry
+from geodata.demo import DEFAULT_SEED, generate_demo
+from geodata.disclosure import load_geomask_key
+from geodata.settings import Settings, load_settings
+from geodata.store import Store
+from geodata.wards import load_wards_file
+
+DEMO_RECORDS = int(os.environ.get("ATLAS_DEMO_RECORDS", "1000"))
+
+
+def settings() -> Settings:
+    """Return the settings (read from the environment each time: it is cheap)."""
+    return load_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return Store(url)
+
+
+def store() -> Store:
+    """Return the store for the configured database."""
+    return _store(settings().database_url)
+
+
+def wards_version() -> str | None:
+    """Return a version of the cached ward boundaries, or ``None`` when there are none."""
+    path = settings().wards_cache
+    if not path.exists():
+        return None
+    stat = path.stat()
+    return f"{stat.st_mtime_ns}-{stat.st_size}"
+
+
+@st.cache_resource(show_spinner="Loading ward boundaries…")
+def _geography(path: str, version: str) -> tuple[Geography, MapGeometry]:
+    geography = build_geography(load_wards_file(path))
+    return geography, build_map_geometry(geography)
+
+
+def geography() -> tuple[Geography, MapGeometry] | None:
+    """Return the geography and its display geometry, or ``None`` before set-up."""
+    version = wards_version()
+    if version is None:
+        return None
+    return _geography(str(settings().wards_cache), version)
+
+
+def _geomask_secret() -> str | None:
+    try:
+        return st.secrets.get("geomask_key")
+    except FileNotFoundError:  # no secrets.toml at all
+        return None
+
+
+@st.cache_resource(show_spinner="Indexing records…", max_entries=2)
+def _atlas_data(
+    wards_path: str, wards_ver: str, db_url: str, data_version: str, demo_records: int
+) -> AtlasData:
+    geo, _ = _geography(wards_path, wards_ver)
+    key = load_geomask_key(_geomask_secret(), settings().geomask_key_file)
+    db = _store(db_url)
+    if db.has_records():
+        records, synthetic = db.load_records(), db.is_synthetic()
+        version = f"store-{data_version}"
+    else:
+        records, synthetic = generate_demo(geo.wards, n_records=demo_records).records, True
+        version = f"demo-{DEFAULT_SEED}-{demo_records}"
+    return build_atlas_data(
+        geo.wards,
+        records,
+        synthetic=synthetic,
+        version=version,
+        geomask_key=key,
+        geography=geo,
+    )
+
+
+def atlas_data() -> AtlasData | None:
+    """Return the working data: stored records, or the synthetic demo while none are stored."""
+    version = wards_version()
+    if version is None:
+        return None
+    config = settings()
+    return _atlas_data(
+        str(config.wards_cache),
+        version,
+        config.database_url,
+        store().data_version(),
+        DEMO_RECORDS,
+    )
+
+
+def clear_all() -> None:
+    """Drop every cached resource (after new boundaries or a store change)."""
+    st.cache_resource.clear()
+    st.cache_data.clear()

@@ -1,0 +1,117 @@
+"""Choropleth classes for disclosed counts: colour-blind-safe colours, each with a text label.
+
+Shown counts are grouped with Fisher-Jenks natural breaks (mapclassify). Suppressed and
+withheld cells get their own classes, so the map never implies a value it may not show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+
+from geodata.disclosure import DEFAULT_POLICY, PRIMARY, SECONDARY, DisclosedCounts
+
+# ColorBrewer YlGnBu: sequential and safe for the common forms of colour blindness.
+SEQUENTIAL = ("#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
+ZERO_COLOUR = "#ffffff"
+SUPPRESSED_COLOUR = "#d9d9d9"
+WITHHELD_COLOUR = "#bdbdbd"
+MAX_CLASSES = len(SEQUENTIAL)
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One class: its colour and what it means in words."""
+
+    colour: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Classified:
+    """The class of every area and the legend that explains them.
+
+    Attributes
+    ----------
+    colours : tuple of str
+        Fill colour per area.
+    class_labels : tuple of str
+        The class of each area in words (for tooltips and the table).
+    legend : tuple of LegendEntry
+        Only the classes that occur, in order.
+    """
+
+    colours: tuple[str, ...]
+    class_labels: tuple[str, ...]
+    legend: tuple[LegendEntry, ...]
+
+
+def classify_counts(counts: DisclosedCounts, *, noun: str = "referrals") -> Classified:
+    """Assign a colour class to each disclosed count.
+
+    Parameters
+    ----------
+    counts : DisclosedCounts
+    noun : str
+        What is counted, for the labels.
+
+    Returns
+    -------
+    Classified
+
+    Examples
+    --------
+    >>> from geodata.disclosure import disclose_counts
+    >>> classify_counts(disclose_counts([0, 2, 40])).class_labels
+    ('no referrals', 'fewer than 5 referrals (suppressed)', '40 referrals')
+    """
+    small = DEFAULT_POLICY.k
+    entries = {
+        "zero": LegendEntry(ZERO_COLOUR, f"no {noun}"),
+        "small": LegendEntry(SUPPRESSED_COLOUR, f"fewer than {small} {noun} (suppressed)"),
+        "withheld": LegendEntry(
+            WITHHELD_COLOUR, "withheld so that a small count cannot be worked out"
+        ),
+    }
+    shown = counts.values
+    positive = np.isfinite(shown) & (shown > 0)
+    bins = _breaks(shown[positive])
+    members = np.searchsorted(bins, shown[positive])
+    palette = _palette(len(bins))
+    for i in range(len(bins)):
+        in_class = shown[positive][members == i]
+        low, high = int(in_class.min()), int(in_class.max())
+        label = f"{low} {noun}" if low == high else f"{low}–{high} {noun}"
+        entries[f"class{i}"] = LegendEntry(palette[i], label)
+    keys = []
+    for status, value in zip(counts.status, shown, strict=True):
+        if status == PRIMARY:
+            keys.append("small")
+        elif status == SECONDARY:
+            keys.append("withheld")
+        elif value == 0:
+            keys.append("zero")
+        else:
+            keys.append(f"class{int(np.searchsorted(bins, value))}")
+    order = ["zero", "small", "withheld"] + [f"class{i}" for i in range(len(bins))]
+    return Classified(
+        colours=tuple(entries[k].colour for k in keys),
+        class_labels=tuple(entries[k].label for k in keys),
+        legend=tuple(entries[k] for k in order if k in keys),
+    )
+
+
+def _breaks(values: np.ndarray) -> list[float]:
+    unique = np.unique(values)
+    if len(unique) <= MAX_CLASSES:
+        return [float(v) for v in unique]
+    return [float(b) for b in mapclassify.FisherJenks(values, k=MAX_CLASSES).bins]
+
+
+def _palette(n: int) -> tuple[str, ...]:
+    if n <= 0:
+        return ()
+    picks = np.linspace(0, len(SEQUENTIAL) - 1, n).round().astype(int)
+    return tuple(SEQUENTIAL[i] for i in picks)

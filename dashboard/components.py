@@ -1,0 +1,108 @@
+"""Small rendering pieces shared by pages: banners, KPIs, legend, notes, attribution."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from analysis.views import AREA_NAME, OUTREACH_COUNT, REFERRALS, MapView
+from dashboard.auth import Access
+from dashboard.classes import Classified
+from dashboard.maps import ONS_ATTRIBUTION, OUTREACH_COLOUR, Basemap
+from geodata.demo import SYNTHETIC_MARK
+from geodata.disclosure import DEFAULT_POLICY, SECONDARY_LABEL
+
+
+def render_banners(*, synthetic: bool, access: Access) -> None:
+    """Say on every page what the data are and how the app is run."""
+    if synthetic:
+        st.warning(
+            f"**{SYNTHETIC_MARK}.** No real referral or outreach records are loaded; "
+            "everything shown is made up by the demo generator. Import real data on the "
+            "Data page.",
+        )
+    if access.local_mode:
+        st.info(
+            "Local single-user mode: no sign-in is configured, so this session has every "
+            "role. Configure sign-in before sharing the atlas (see the README).",
+        )
+    else:
+        st.caption(f"Signed in as {access.user} ({access.role}).")
+
+
+def render_kpis(view: MapView) -> None:
+    """Show the KPI row: referrals (disclosed), outreach activities, wards with activity."""
+    cols = st.columns(3)
+    cols[0].metric(
+        "Referrals",
+        view.referrals_total if view.referrals_total is not None else "not shown",
+        help=f"Counts of 1 to {DEFAULT_POLICY.k - 1} show as {DEFAULT_POLICY.small_label}; "
+        f"larger counts are rounded to the nearest {DEFAULT_POLICY.rounding_base}.",
+    )
+    cols[1].metric(
+        "Outreach activities",
+        f"{view.outreach_total:,}" if view.outreach_total is not None else "not shown",
+    )
+    cols[2].metric(
+        "Wards with activity", f"{view.wards_with_activity} of {len(view.wards.codes)}"
+    )
+
+
+def render_legend(classified: Classified | None, *, outreach: str | None) -> None:
+    """Draw the legend as text with colour swatches (every class is also named)."""
+    rows = []
+    if classified is not None:
+        rows.append("<p><strong>Referrals</strong></p>")
+        rows += [
+            f'<div class="atlas-legend-row"><span class="atlas-swatch" '
+            f'style="background:{e.colour}"></span>{html.escape(e.label)}</div>'
+            for e in classified.legend
+        ]
+    if outreach:
+        rows.append("<p><strong>Outreach</strong></p>")
+        rows.append(
+            f'<div class="atlas-legend-row"><span class="atlas-swatch atlas-dot" '
+            f'style="background:{OUTREACH_COLOUR}"></span>{html.escape(outreach)}</div>'
+        )
+    st.html(
+        "<style>.atlas-legend-row{display:flex;align-items:center;gap:.5rem;margin:.15rem 0}"
+        ".atlas-swatch{display:inline-block;width:1.4rem;height:1rem;border:1px solid #555}"
+        ".atlas-dot{border-radius:50%;width:1rem}</style>"
+        + "".join(rows)
+    )
+
+
+def area_table(view: MapView, *, use_cells: bool) -> pd.DataFrame:
+    """Return the figures next to the map as a table of text (exactly what is shown)."""
+    areas = view.cells if use_cells else view.wards
+    table = areas.table()
+    columns = {AREA_NAME: "Cell" if use_cells else "Ward"}
+    if REFERRALS in table:
+        columns[REFERRALS] = "Referrals"
+    if OUTREACH_COUNT in table:
+        columns[OUTREACH_COUNT] = "Outreach activities"
+    return table[list(columns)].rename(columns=columns)
+
+
+def render_disclosure_note() -> None:
+    """Explain, in plain English, why some numbers are hidden or rounded."""
+    k = DEFAULT_POLICY.k
+    st.caption(
+        f"Why some figures are hidden: referral counts from 1 to {k - 1} show as "
+        f"'{DEFAULT_POLICY.small_label}', and '{SECONDARY_LABEL}' marks a count withheld so "
+        f"that a hidden one cannot be worked out from the total. Larger counts are rounded "
+        f"to the nearest {DEFAULT_POLICY.rounding_base}, dates are counted in whole ISO "
+        f"weeks (at least {DEFAULT_POLICY.min_window_weeks}), and outreach points are "
+        f"moved {DEFAULT_POLICY.geomask_min_m:.0f}–{DEFAULT_POLICY.geomask_max_m:.0f} m. "
+        "Referral locations are never shown."
+    )
+
+
+def render_attribution(basemap: Basemap | None = None) -> None:
+    """Show the data and tile attributions."""
+    text = ONS_ATTRIBUTION
+    if basemap is not None and basemap.tiles:
+        text += f" Basemap: {basemap.attribution}."
+    st.caption(text)

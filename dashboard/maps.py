@@ -1,0 +1,371 @@
+"""Folium map builders: a static base map, and the layers swapped on it for each view.
+
+The base map (borough outline, optional tiles, attributions) stays the same between
+reruns; the ward or grid choropleth and the outreach layer are feature groups handed to
+``st_folium(feature_group_to_add=...)``, so a filter change redraws the layers without
+reloading the map. Geometry is simplified and rounded once per geography. Only
+allowlisted, escaped fields reach tooltips; no referral location is ever drawn.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from analysis.index import Geography
+from analysis.views import AreaCounts, MapView
+from dashboard import assets
+from dashboard.classes import Classified
+from geodata.disclosure import escape_text
+from geodata.schema import CRS_METRIC, CRS_WGS84
+
+ONS_ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Source: Office for National Statistics. Contains OS data © Crown copyright and "
+    "database right."
+)
+# The short form on the map itself; the full text is shown under every map.
+MAP_ATTRIBUTION = "Boundaries: ONS, OGL v3.0. © Crown copyright and database right"
+WARD_SIMPLIFY_M = 10.0
+COORD_DECIMALS = 5  # about 1 m
+OUTREACH_COLOUR = "#d95f02"  # orange: distinct from the blue-green choropleth for all CVD types
+OUTREACH_EDGE = "#7f2704"
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """A tile source (or none)."""
+
+    name: str
+    tiles: str | None
+    attribution: str
+
+
+NO_BASEMAP = Basemap("None (works offline)", None, "")
+
+
+def available_basemaps() -> tuple[Basemap, ...]:
+    """Return the basemaps on offer: none, OpenStreetMap, and one from the environment.
+
+    ``ATLAS_TILES_URL`` (with ``ATLAS_TILES_NAME`` and ``ATLAS_TILES_ATTRIBUTION``) adds
+    a tile server, e.g. one inside a police network; ``ATLAS_TILES_OSM=0`` removes
+    OpenStreetMap.
+
+    Returns
+    -------
+    tuple of Basemap
+    """
+    maps = [NO_BASEMAP]
+    if os.environ.get("ATLAS_TILES_OSM", "1") != "0":
+        maps.append(
+            Basemap(
+                "OpenStreetMap",
+                "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                "© OpenStreetMap contributors",
+            )
+        )
+    custom = os.environ.get("ATLAS_TILES_URL")
+    if custom:
+        maps.append(
+            Basemap(
+                os.environ.get("ATLAS_TILES_NAME", "Configured tiles"),
+                custom,
+                os.environ.get("ATLAS_TILES_ATTRIBUTION", "Tiles: configured tile server"),
+            )
+        )
+    return tuple(maps)
+
+
+class AtlasMap(folium.Map):
+    """A folium map that loads Leaflet from the app itself, not from a CDN."""
+
+    default_js = assets.leaflet_js()
+    default_css = assets.leaflet_css()
+
+
+class _Attribution(MacroElement):
+    """Adds a line to Leaflet's attribution control."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Attribution"
+        self.text = text
+
+
+def latlon_bounds(geometry) -> list[list[float]]:
+    """Return folium's ``[[south, west], [north, east]]`` for a geometry in EPSG:27700.
+
+    The one place that turns British National Grid into Leaflet's (lat, lon) order.
+    """
+    west, south, east, north = (
+        gpd.GeoSeries([geometry], crs=CRS_METRIC).to_crs(CRS_WGS84).total_bounds
+    )
+    return [[float(south), float(west)], [float(north), float(east)]]
+
+
+def fit_view(
+    bounds_metric, *, width_px: int = 700, height_px: int = 560
+) -> tuple[list[float], float]:
+    """Return the centre (lat, lon) and zoom that fit an EPSG:27700 extent in the map.
+
+    Parameters
+    ----------
+    bounds_metric : sequence of float
+        ``minx, miny, maxx, maxy`` in metres.
+    width_px, height_px : int
+        The map's size on screen.
+
+    Returns
+    -------
+    tuple
+        ``[lat, lon]`` and a zoom level in quarter steps, between 10 and 16.
+    """
+    minx, miny, maxx, maxy = bounds_metric
+    centre = gpd.GeoSeries(
+        [shapely.Point((minx + maxx) / 2, (miny + maxy) / 2)], crs=CRS_METRIC
+    ).to_crs(CRS_WGS84)[0]
+    # Web Mercator ground resolution at zoom 0 is 156,543 m per pixel at the equator.
+    per_px0 = 156_543.03 * np.cos(np.radians(centre.y))
+    span = max((maxx - minx) / (0.9 * width_px), (maxy - miny) / (0.9 * height_px), 1.0)
+    zoom = float(np.clip(np.floor(4 * np.log2(per_px0 / span)) / 4, 10, 16))
+    return [float(centre.y), float(centre.x)], zoom
+
+
+def _to_map_coords(geoms: gpd.GeoSeries, simplify_m: float = 0.0) -> list[dict]:
+    """Simplify in metres, reproject to WGS84, round, and return GeoJSON geometries."""
+    if simplify_m:
+        geoms = geoms.simplify(simplify_m, preserve_topology=True)
+    wgs = geoms.to_crs(CRS_WGS84).to_numpy()
+    rounded = shapely.transform(wgs, lambda c: np.round(c, COORD_DECIMALS))
+    return [shapely.geometry.mapping(g) for g in rounded]
+
+
+@dataclass(frozen=True)
+class MapGeometry:
+    """Display geometry for one geography, in WGS84, built once.
+
+    Attributes
+    ----------
+    wards : list of dict
+        GeoJSON geometry per ward, simplified and rounded.
+    outline : dict
+        The borough outline.
+    cells : dict of int to list of dict
+        GeoJSON geometry per grid cell, by cell size.
+    ward_points : numpy.ndarray
+        A (lat, lon) point inside each ward, for ward-level symbols.
+    bounds : list
+        Folium bounds of the borough.
+    extent : tuple of float
+        The borough's extent in EPSG:27700 (minx, miny, maxx, maxy).
+    """
+
+    wards: list[dict]
+    outline: dict
+    cells: dict[int, list[dict]]
+    ward_points: np.ndarray
+    bounds: list[list[float]]
+    extent: tuple[float, float, float, float]
+
+
+def build_map_geometry(geography: Geography) -> MapGeometry:
+    """Prepare the display geometry of a geography (simplified, WGS84, rounded).
+
+    Parameters
+    ----------
+    geography : Geography
+
+    Returns
+    -------
+    MapGeometry
+    """
+    wards = geography.wards.geometry
+    points = wards.representative_point().to_crs(CRS_WGS84)
+    outline = gpd.GeoSeries([geography.outline], crs=CRS_METRIC)
+    return MapGeometry(
+        wards=_to_map_coords(wards, WARD_SIMPLIFY_M),
+        outline=_to_map_coords(outline, WARD_SIMPLIFY_M)[0],
+        cells={size: _to_map_coords(grid.geometry) for size, grid in geography.grids.items()},
+        ward_points=np.column_stack([points.y.to_numpy(), points.x.to_numpy()]),
+        bounds=latlon_bounds(geography.outline),
+        extent=tuple(float(v) for v in geography.outline.bounds),
+    )
+
+
+def build_base_map(geometry: MapGeometry, basemap: Basemap = NO_BASEMAP) -> folium.Map:
+    """Build the static base map: the borough outline, tiles if any, attributions.
+
+    Parameters
+    ----------
+    geometry : MapGeometry
+    basemap : Basemap
+
+    Returns
+    -------
+    folium.Map
+    """
+    centre, zoom = fit_view(geometry.extent)
+    m = AtlasMap(
+        location=centre,
+        zoom_start=zoom,
+        zoom_snap=0.25,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,  # SVG: every ward is a DOM element (tests, assistive tech)
+    )
+    if basemap.tiles:
+        m.add_child(
+            folium.TileLayer(
+                basemap.tiles, attr=escape_text(basemap.attribution), name=basemap.name
+            )
+        )
+    folium.GeoJson(
+        {"type": "Feature", "geometry": geometry.outline, "properties": {}},
+        name="Barnet",
+        style_function=lambda _: {"color": "#252525", "weight": 2.5, "fill": False},
+        interactive=False,
+    ).add_to(m)
+    _Attribution(escape_text(MAP_ATTRIBUTION)).add_to(m)
+    return m
+
+
+def build_area_layer(
+    shapes: list[dict],
+    areas: AreaCounts,
+    classified: Classified,
+    *,
+    name: str,
+    area_label: str,
+    line_weight: float = 1.0,
+) -> folium.FeatureGroup:
+    """Build the choropleth of disclosed referral counts for wards or grid cells.
+
+    Parameters
+    ----------
+    shapes : list of dict
+        GeoJSON geometry per area in the geography (indexed by ``areas.positions``).
+    areas : AreaCounts
+        The counts of the view; ``referrals`` must not be ``None``.
+    classified : Classified
+        Colours and class labels, in the order of ``areas``.
+    name : str
+        Layer name.
+    area_label : str
+        What an area is called in tooltips ("Ward", "Cell").
+    line_weight : float
+        Outline width in pixels (thinner for fine grids).
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    outreach = areas.outreach if areas.outreach is not None else [None] * len(areas.codes)
+    features = []
+    for i, pos in enumerate(areas.positions):
+        props = {
+            "name": escape_text(areas.names[i]),
+            "referrals": escape_text(areas.referrals.labels[i]),
+            "class": escape_text(classified.class_labels[i]),
+            "fill": classified.colours[i],
+        }
+        if outreach[i] is not None:
+            props["outreach"] = int(outreach[i])
+        features.append({"type": "Feature", "geometry": shapes[pos], "properties": props})
+    fields = ["name", "referrals", "class"] + (["outreach"] if areas.outreach is not None else [])
+    aliases = [area_label, "Referrals", "Class", "Outreach activities"][: len(fields)]
+    group = folium.FeatureGroup(name=name)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.75,
+            "color": "#4d4d4d",
+            "weight": line_weight,
+        },
+        highlight_function=lambda _: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+    ).add_to(group)
+    return group
+
+
+def build_outline_layer(shapes: list[dict], positions, *, name: str) -> folium.FeatureGroup:
+    """Build plain outlines (when referrals are filtered out, the wards still show)."""
+    group = folium.FeatureGroup(name=name)
+    folium.GeoJson(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": shapes[p], "properties": {}} for p in positions
+            ],
+        },
+        style_function=lambda _: {"color": "#4d4d4d", "weight": 1, "fillOpacity": 0},
+        interactive=False,
+    ).add_to(group)
+    return group
+
+
+def build_outreach_layer(view: MapView, geometry: MapGeometry) -> folium.FeatureGroup:
+    """Build the outreach layer: masked points under the cap, ward symbols above it.
+
+    Parameters
+    ----------
+    view : MapView
+    geometry : MapGeometry
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    group = folium.FeatureGroup(name="Outreach")
+    if view.outreach_points is not None:
+        lonlat = gpd.GeoSeries.from_xy(
+            view.outreach_points[:, 0], view.outreach_points[:, 1], crs=CRS_METRIC
+        ).to_crs(CRS_WGS84)
+        coords = np.round(np.column_stack([lonlat.x, lonlat.y]), COORD_DECIMALS)
+        folium.GeoJson(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": c.tolist()},
+                        "properties": {},
+                    }
+                    for c in coords
+                ],
+            },
+            marker=folium.CircleMarker(
+                radius=4, color=OUTREACH_EDGE, weight=1, fill=True,
+                fill_color=OUTREACH_COLOUR, fill_opacity=0.85,
+            ),
+            tooltip="Outreach activity (location masked by 100–400 m)",
+        ).add_to(group)
+    elif view.wards.outreach is not None:
+        biggest = max(int(view.wards.outreach.max(initial=0)), 1)
+        for i, pos in enumerate(view.wards.positions):
+            count = int(view.wards.outreach[i])
+            if not count:
+                continue
+            folium.CircleMarker(
+                location=geometry.ward_points[pos].tolist(),
+                radius=float(4 + 16 * np.sqrt(count / biggest)),
+                color=OUTREACH_EDGE, weight=1, fill=True,
+                fill_color=OUTREACH_COLOUR, fill_opacity=0.7,
+                tooltip=f"{escape_text(view.wards.names[i])}: {count:,} outreach activities",
+            ).add_to(group)
+    return group

@@ -1,0 +1,63 @@
+"""Set-up page: get Barnet's ward boundaries, by download or from a file."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import cache
+from geodata.errors import AtlasDataError
+from geodata.wards import fetch_wards, load_wards_file, save_wards
+
+settings = cache.settings()
+st.title("Ward boundaries")
+if cache.wards_version() is None:
+    st.warning(
+        "The atlas needs Barnet's 24 ward boundaries before it can show anything, and none "
+        "are available yet. Download them from the ONS Open Geography Portal, or upload a "
+        "boundary file if this machine has no internet access."
+    )
+else:
+    st.success(f"Ward boundaries are loaded (cached in {settings.wards_cache}).")
+
+
+def _store_and_reload(wards) -> None:
+    save_wards(wards, settings.wards_cache)
+    cache.clear_all()
+    st.success(f"Loaded {len(wards)} wards.")
+    st.rerun()
+
+
+st.subheader("Download from the ONS")
+url = st.text_input("ArcGIS query URL", value=settings.wards_url, key="setup_url")
+if st.button("Download ward boundaries", key="setup_fetch", type="primary"):
+    try:
+        with st.spinner("Downloading ward boundaries from the ONS…"):
+            wards = fetch_wards(url, timeout=settings.http_timeout)
+    except AtlasDataError as error:
+        st.error(error.message)
+    else:
+        _store_and_reload(wards)
+
+st.subheader("Or upload a boundary file")
+upload = st.file_uploader(
+    "GeoJSON, GeoPackage or zipped shapefile of Barnet's wards",
+    type=["geojson", "json", "gpkg", "zip"],
+    key="setup_upload",
+)
+if upload is not None and st.button("Use this file", key="setup_use_file"):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        try:
+            wards = load_wards_file(path)
+        except AtlasDataError as error:
+            st.error(error.message)
+        else:
+            _store_and_reload(wards)
+
+st.caption(
+    "Boundaries: ONS Open Geography Portal, current wards, filtered to Barnet (E09000003). "
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Contains OS data © Crown copyright and database right."
+)

@@ -1,0 +1,224 @@
+"""The view a planner has chosen, as URL query parameters, so a view can be shared.
+
+Pure Python: parsing and writing the parameters does not need Streamlit. Invalid values
+fall back to the defaults, each with a notice saying what was ignored.
+
+==========  ==================================================================
+parameter   meaning
+==========  ==================================================================
+``dates``   ``last-4-weeks``, ``last-quarter``, ``campaign-week``, ``all`` or
+            ``custom``
+``from``    first day (ISO date) when ``dates=custom``
+``to``      last day (ISO date) when ``dates=custom``
+``wards``   comma-separated ward codes (all wards when absent)
+``kinds``   ``referral``, ``outreach`` or both, comma-separated
+``rcat``    referral categories, comma-separated (all when absent)
+``ocat``    outreach categories, comma-separated (all when absent)
+``layer``   ``wards`` or ``grid-250``, ``grid-500``, ``grid-1000``
+==========  ==================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from analysis.filters import (
+    DATE_PRESETS,
+    PRESET_ALL,
+    PRESET_CUSTOM,
+    Filters,
+    preset_window,
+)
+from analysis.grid import CELL_SIZES
+from geodata import vocab
+from geodata.disclosure import snap_to_weeks
+from geodata.schema import KINDS, OUTREACH, REFERRAL
+
+LAYER_WARDS = "wards"
+LAYERS = (LAYER_WARDS, *(f"grid-{size}" for size in CELL_SIZES))
+
+_PRESET_SLUGS = {p: p.replace(" dates", "").replace(" ", "-") for p in DATE_PRESETS}
+_PRESET_SLUGS[PRESET_CUSTOM] = PRESET_CUSTOM
+_SLUG_PRESETS = {slug: p for p, slug in _PRESET_SLUGS.items()}
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """The sidebar's choices.
+
+    Attributes
+    ----------
+    preset : str
+        A date preset from :data:`analysis.filters.DATE_PRESETS`, or ``"custom"``.
+    start, end : datetime.date or None
+        The custom range (only with ``preset == "custom"``).
+    wards : tuple of str
+        Ward codes; empty means all.
+    kinds : tuple of str
+    referral_categories, outreach_categories : tuple of str
+        Empty means all.
+    layer : str
+        One of :data:`LAYERS`.
+    """
+
+    preset: str = PRESET_ALL
+    start: dt.date | None = None
+    end: dt.date | None = None
+    wards: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = KINDS
+    referral_categories: tuple[str, ...] = ()
+    outreach_categories: tuple[str, ...] = ()
+    layer: str = LAYER_WARDS
+
+    @property
+    def cell_size(self) -> int | None:
+        """The grid cell size of the layer, or ``None`` for the ward layer."""
+        return None if self.layer == LAYER_WARDS else int(self.layer.split("-")[1])
+
+
+DEFAULT_STATE = ViewState()
+
+
+def _listed(raw: str | None) -> list[str]:
+    return [v.strip() for v in (raw or "").split(",") if v.strip()]
+
+
+def _pick(
+    raw: str | None, allowed: Sequence[str], what: str, notices: list[str]
+) -> tuple[str, ...] | None:
+    values = _listed(raw)
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        notices.append(f"Ignored unknown {what} in the link: {', '.join(unknown)}.")
+    kept = tuple(v for v in allowed if v in values)
+    return kept or None
+
+
+def parse_query(
+    params: Mapping[str, str], *, ward_codes: Sequence[str]
+) -> tuple[ViewState, list[str]]:
+    """Read a view from URL query parameters.
+
+    Parameters
+    ----------
+    params : mapping of str to str
+        ``st.query_params`` or any dict of the same shape.
+    ward_codes : sequence of str
+        The wards that exist.
+
+    Returns
+    -------
+    ViewState
+        With defaults wherever a value was absent or invalid.
+    list of str
+        One notice per value that was ignored.
+
+    Examples
+    --------
+    >>> state, notices = parse_query({"dates": "soon", "kinds": "outreach"}, ward_codes=[])
+    >>> state.preset, state.kinds, notices
+    ('all dates', ('outreach',), ['Ignored unknown date preset in the link: soon.'])
+    """
+    notices: list[str] = []
+    state = DEFAULT_STATE
+    slug = params.get("dates")
+    if slug is not None:
+        if slug in _SLUG_PRESETS:
+            state = replace(state, preset=_SLUG_PRESETS[slug])
+        else:
+            notices.append(f"Ignored unknown date preset in the link: {slug}.")
+    if state.preset == PRESET_CUSTOM:
+        start, end = _dates(params.get("from"), params.get("to"), notices)
+        state = replace(state, start=start, end=end) if start else replace(state, preset=PRESET_ALL)
+    if (wards := _pick(params.get("wards"), ward_codes, "ward code", notices)) is not None:
+        state = replace(state, wards=wards)
+    if (kinds := _pick(params.get("kinds"), KINDS, "record kind", notices)) is not None:
+        state = replace(state, kinds=kinds)
+    for key, kind, attr in (
+        ("rcat", REFERRAL, "referral_categories"),
+        ("ocat", OUTREACH, "outreach_categories"),
+    ):
+        cats = _pick(params.get(key), vocab.categories_for(kind), f"{kind} category", notices)
+        if cats is not None:
+            state = replace(state, **{attr: cats})
+    layer = params.get("layer")
+    if layer is not None:
+        if layer in LAYERS:
+            state = replace(state, layer=layer)
+        else:
+            notices.append(f"Ignored unknown map layer in the link: {layer}.")
+    return state, notices
+
+
+def _dates(raw_from, raw_to, notices) -> tuple[dt.date | None, dt.date | None]:
+    try:
+        start = dt.date.fromisoformat(raw_from or "")
+        end = dt.date.fromisoformat(raw_to or "")
+    except ValueError:
+        notices.append(
+            f"Ignored the custom dates in the link ({raw_from!r} to {raw_to!r}): "
+            "they must be ISO dates such as 2023-09-18."
+        )
+        return None, None
+    if end < start:
+        notices.append(f"Ignored the custom dates in the link: {end} is before {start}.")
+        return None, None
+    return start, end
+
+
+def to_query(state: ViewState) -> dict[str, str]:
+    """Write a view as URL query parameters, leaving out whatever is the default.
+
+    Parameters
+    ----------
+    state : ViewState
+
+    Returns
+    -------
+    dict of str to str
+    """
+    query: dict[str, str] = {}
+    if state.preset != DEFAULT_STATE.preset:
+        query["dates"] = _PRESET_SLUGS[state.preset]
+    if state.preset == PRESET_CUSTOM and state.start and state.end:
+        query["from"], query["to"] = state.start.isoformat(), state.end.isoformat()
+    for key, value, default in (
+        ("wards", state.wards, DEFAULT_STATE.wards),
+        ("kinds", state.kinds, DEFAULT_STATE.kinds),
+        ("rcat", state.referral_categories, ()),
+        ("ocat", state.outreach_categories, ()),
+    ):
+        if value != default:
+            query[key] = ",".join(value)
+    if state.layer != DEFAULT_STATE.layer:
+        query["layer"] = state.layer
+    return query
+
+
+def to_filters(state: ViewState, *, first_day: dt.date, last_day: dt.date) -> Filters:
+    """Turn the sidebar's choices into analysis filters (whole ISO weeks).
+
+    Parameters
+    ----------
+    state : ViewState
+    first_day, last_day : datetime.date
+        The span of the data, which date presets are relative to.
+
+    Returns
+    -------
+    Filters
+    """
+    if state.preset == PRESET_CUSTOM and state.start and state.end:
+        window = snap_to_weeks(state.start, state.end)
+    else:
+        preset = PRESET_ALL if state.preset == PRESET_CUSTOM else state.preset
+        window = preset_window(preset, last_day, first_day=first_day)
+    return Filters(
+        window=window,
+        wards=state.wards,
+        kinds=state.kinds,
+        referral_categories=state.referral_categories,
+        outreach_categories=state.outreach_categories,
+    )
