@@ -1,0 +1,174 @@
+"""The Map page in a real browser: wards drawn, filters, URL state, privacy, accessibility."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pytest
+from pyproj import Transformer
+
+from geodata.demo import generate_demo
+from geodata.schema import KIND, X, Y
+from tests.e2e.conftest import DEMO_RECORDS, ROOT
+from tests.helpers import toy_wards
+
+OUTREACH_FILL = "#d95f02"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def map_frame(page):
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]')
+    for _ in range(100):
+        frames = [f for f in page.frames if "st_folium" in f.url]
+        if frames:
+            return frames[0]
+        page.wait_for_timeout(100)
+    raise AssertionError("the map component never loaded")
+
+
+def ward_paths(page, expected: int | None = None) -> int:
+    """Wait until the map shows the expected number of area polygons (or more than 24
+    when ``expected`` is None); return the count."""
+    areas = map_frame(page).locator(f'path.leaflet-interactive:not([fill="{OUTREACH_FILL}"])')
+    count = -1
+    for _ in range(150):
+        count = areas.count()
+        if count == expected or (expected is None and count > 24):
+            break
+        page.wait_for_timeout(100)
+    return count
+
+
+def kpis(page) -> list[str]:
+    page.wait_for_selector('[data-testid="stMetricValue"]')
+    return [e.inner_text() for e in page.query_selector_all('[data-testid="stMetricValue"]')]
+
+
+def wait_for_rerun(page):
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
+
+
+def pick_option(page, label: str, option: str):
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    wait_for_rerun(page)
+
+
+def test_map_page_draws_wards_and_follows_filters(atlas_server, page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(atlas_server.url)
+    assert ward_paths(page, 24) == 24
+    before = kpis(page)
+    page.screenshot(path=str(ARTIFACTS / "map-default.png"), full_page=True)
+
+    pick_option(page, "Dates", "Campaign week")
+    assert ward_paths(page, 24) == 24
+    campaign = kpis(page)
+    assert campaign != before
+    assert "dates=campaign-week" in page.url
+
+    pick_option(page, "Wards", "Toy Ward 3")
+    pick_option(page, "Wards", "Toy Ward 4")
+    assert ward_paths(page, 2) == 2
+    assert kpis(page) != campaign
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["wards"] == ["E05013630,E05013631"] and query["dates"] == ["campaign-week"]
+    page.screenshot(path=str(ARTIFACTS / "map-filtered.png"), full_page=True)
+
+    # the link reopens the same view
+    shared = page.url
+    fresh = page.context.new_page()
+    fresh.on("request", lambda r: requests.append(r.url))
+    fresh.goto(shared)
+    assert ward_paths(fresh, 2) == 2
+    assert kpis(fresh) == kpis(page)
+    assert fresh.get_by_role("combobox", name="Dates").input_value() == "Campaign week"
+    fresh.close()
+
+    # with the basemap off nothing is asked of any host but the app's own
+    hosts = {urlsplit(u).netloc for u in requests if u.startswith("http")}
+    assert hosts == {urlsplit(atlas_server.url).netloc}
+
+
+def referral_locations():
+    demo = generate_demo(toy_wards(), n_records=DEMO_RECORDS)
+    refs = demo.records[demo.records[KIND] == "referral"]
+    to_wgs = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs.transform(refs[X].to_numpy(), refs[Y].to_numpy())
+    return refs, lon, lat
+
+
+@pytest.mark.parametrize("layer", ["wards", "grid-250"])
+def test_no_referral_coordinate_reaches_the_browser(atlas_server, page, layer):
+    received: list[bytes] = []
+
+    def on_ws(ws):
+        ws.on("framereceived", lambda payload: received.append(
+            payload if isinstance(payload, bytes) else payload.encode()
+        ))
+
+    page.on("websocket", on_ws)
+    page.on("response", lambda r: received.append(r.body()) if r.ok else None)
+    page.goto(f"{atlas_server.url}/?layer={layer}")
+    if layer == "wards":
+        assert ward_paths(page, 24) == 24
+    else:
+        assert ward_paths(page) > 24
+    received.append(page.content().encode())
+    received.append(map_frame(page).content().encode())
+    text = b"\n".join(received).decode("latin-1")
+    pairs = {
+        (float(a), float(b)) for a, b in re.findall(r"\[(-?\d+\.\d+), (-?\d+\.\d+)\]", text)
+    }
+    assert pairs, "the scan found no coordinates at all: it is not looking at the map payload"
+    refs, lon, lat = referral_locations()
+    for decimals in (4, 5, 6):
+        leaked = set(zip(np.round(lon, decimals), np.round(lat, decimals), strict=True)) & pairs
+        assert not leaked, f"referral locations in the browser: {sorted(leaked)[:3]}"
+    # British National Grid pairs (easting 5xxxxx, northing 1xxxxx) next to each other
+    grid_pairs = {
+        (round(float(e)), round(float(n)))
+        for e, n in re.findall(r"\b(5\d{5}(?:\.\d+)?)\D{1,4}(1\d{5}(?:\.\d+)?)\b", text)
+    }
+    true_pairs = set(zip(np.round(refs[X]).astype(int), np.round(refs[Y]).astype(int), strict=True))
+    assert not grid_pairs & true_pairs
+
+
+def test_map_page_has_no_serious_accessibility_violations(atlas_server, page):
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `make test` installs it with npm ci")
+    page.goto(atlas_server.url)
+    assert ward_paths(page, 24) == 24
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}
+        })"""
+    )
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert result["passes"], "axe did not run"
+    assert not serious, "\n".join(serious)
+
+
+def test_keyboard_reaches_the_filters(atlas_server, page):
+    page.goto(atlas_server.url)
+    assert ward_paths(page, 24) == 24
+    seen = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        label = page.evaluate(
+            "() => document.activeElement && (document.activeElement.getAttribute('aria-label')"
+            " || document.activeElement.innerText || '').trim()"
+        )
+        seen.add(label)
+    assert {"Dates", "Wards"} <= {s.split("\n")[0] for s in seen if s} | seen
+

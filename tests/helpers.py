@@ -1,0 +1,130 @@
+"""Small hand-made data shared by the tests (no files from ../shared needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely import box
+
+from geodata.schema import (
+    AGE_GROUP,
+    BARNET_WARD_CODES,
+    CATEGORY,
+    CRS_METRIC,
+    DATE,
+    KIND,
+    NATIONALITY_GROUP,
+    RECORD_ID,
+    SOURCE,
+    WARD_CODE,
+    WARD_NAME,
+    X,
+    Y,
+)
+
+# 24 rectangular "wards", 6 columns by 4 rows, covering Barnet's extent in BNG.
+TOY_X0, TOY_Y0, TOY_W, TOY_H, TOY_COLS = 517_000.0, 185_400.0, 2_200.0, 3_300.0, 6
+
+
+def toy_wards(crs: str = CRS_METRIC) -> gpd.GeoDataFrame:
+    """Barnet's 24 ward codes on a regular grid of rectangles."""
+    geoms, names = [], []
+    for i in range(24):
+        row, col = divmod(i, TOY_COLS)
+        x, y = TOY_X0 + col * TOY_W, TOY_Y0 + row * TOY_H
+        geoms.append(box(x, y, x + TOY_W, y + TOY_H))
+        names.append("Totteridge & Woodside" if i == 22 else f"Toy Ward {i + 1}")
+    wards = gpd.GeoDataFrame(
+        {WARD_CODE: list(BARNET_WARD_CODES), WARD_NAME: names}, geometry=geoms, crs=CRS_METRIC
+    )
+    return wards.to_crs(crs)
+
+
+def toy_ward_layer(year: str = "22", crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
+    """The toy wards with ONS-style field names (WD22CD, WD22NM, LAD22CD)."""
+    wards = toy_wards(crs)
+    return gpd.GeoDataFrame(
+        {
+            f"WD{year}CD": wards[WARD_CODE],
+            f"WD{year}NM": wards[WARD_NAME],
+            f"LAD{year}CD": "E09000003",
+        },
+        geometry=wards.geometry,
+        crs=wards.crs,
+    )
+
+
+def ward_centre(i: int) -> tuple[float, float]:
+    """The centre of toy ward i (0-based)."""
+    row, col = divmod(i, TOY_COLS)
+    return TOY_X0 + (col + 0.5) * TOY_W, TOY_Y0 + (row + 0.5) * TOY_H
+
+
+def make_records(rows) -> pd.DataFrame:
+    """Canonical records from (kind, date, category, ward index, dx, dy) tuples."""
+    out = []
+    for n, (kind, day, category, ward, dx, dy) in enumerate(rows):
+        cx, cy = ward_centre(ward)
+        out.append(
+            {
+                RECORD_ID: f"R{n}",
+                KIND: kind,
+                DATE: np.datetime64(day, "D"),
+                CATEGORY: category,
+                SOURCE: "NRM referral" if kind == "referral" else "MSU patrol team",
+                X: cx + dx,
+                Y: cy + dy,
+                WARD_CODE: BARNET_WARD_CODES[ward],
+                AGE_GROUP: "adult" if kind == "referral" else None,
+                NATIONALITY_GROUP: "UK" if kind == "referral" else None,
+            }
+        )
+    frame = pd.DataFrame(out)
+    frame[DATE] = frame[DATE].astype("datetime64[s]")
+    return frame
+
+
+MONDAY = dt.date(2023, 9, 18)
+
+
+@contextmanager
+def http_server(handler_fn):
+    """Serve ``handler_fn(path) -> (status, body bytes or None to hang)`` on loopback."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server API
+            status, body = handler_fn(self.path)
+            if body is None:  # simulate a server that never answers in time
+                threading.Event().wait(5)
+                return
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def geojson_bytes(frame: gpd.GeoDataFrame, **extra) -> bytes:
+    """A GeoDataFrame as an ArcGIS-style GeoJSON answer."""
+    data = json.loads(frame.to_json(drop_id=True))
+    data.update(extra)
+    return json.dumps(data).encode()

@@ -1,0 +1,109 @@
+"""The pages, driven through Streamlit's AppTest (no browser)."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geodata.schema import BARNET_WARD_CODES
+from tests.helpers import geojson_bytes, http_server, toy_ward_layer
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+TIMEOUT = 60
+
+
+def run_app(query=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if query:
+        at.query_params.update(query)
+    return at.run()
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_map_page_renders_demo_data(atlas_home):
+    at = run_app()
+    assert not at.exception
+    assert any("SYNTHETIC DEMO DATA" in w.value for w in at.warning)
+    assert any("Local single-user mode" in i.value for i in at.info)
+    assert metric(at, "Outreach activities").replace(",", "").isdigit()
+    referrals = metric(at, "Referrals")
+    assert referrals == "<5" or int(referrals.replace(",", "")) % 5 == 0  # disclosed
+    table = at.dataframe[0].value
+    assert len(table) == 24 and list(table.columns) == ["Ward", "Referrals", "Outreach activities"]
+
+
+def test_filters_change_the_figures_and_the_url(atlas_home):
+    at = run_app()
+    before = metric(at, "Outreach activities")
+    at.multiselect(key="f_wards").set_value(list(BARNET_WARD_CODES[:2])).run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 2
+    assert metric(at, "Outreach activities") != before
+    assert at.query_params["wards"] == ",".join(BARNET_WARD_CODES[:2])
+    at.selectbox(key="f_preset").set_value("campaign week").run()
+    assert at.query_params["dates"] == "campaign-week"
+    assert any("18 Sep 2023 – 1 Oct 2023" in c.value for c in at.caption)
+
+
+def test_url_restores_the_view(atlas_home):
+    at = run_app({"dates": "campaign-week", "wards": BARNET_WARD_CODES[5], "kinds": "referral",
+                  "layer": "grid-500"})
+    assert not at.exception
+    assert at.selectbox(key="f_preset").value == "campaign week"
+    assert at.multiselect(key="f_wards").value == [BARNET_WARD_CODES[5]]
+    assert at.checkbox(key="f_kind_outreach").value is False
+    assert at.radio(key="f_layer").value == "grid-500"
+    assert metric(at, "Outreach activities") == "not shown"
+    assert list(at.dataframe[0].value.columns) == ["Cell", "Referrals"]
+
+
+def test_invalid_url_values_fall_back_with_a_notice(atlas_home):
+    at = run_app({"dates": "tomorrow", "wards": "E00000000"})
+    assert not at.exception
+    notices = " ".join(w.value for w in at.warning)
+    assert "unknown date preset" in notices and "E00000000" in notices
+    assert at.selectbox(key="f_preset").value == "all dates"
+
+
+def test_no_kinds_selected_explains(atlas_home):
+    at = run_app()
+    at.checkbox(key="f_kind_referral").uncheck()
+    at.checkbox(key="f_kind_outreach").uncheck().run()
+    assert not at.exception
+    assert any("Choose referrals, outreach or both" in i.value for i in at.info)
+
+
+@pytest.fixture
+def empty_home(tmp_path, monkeypatch):
+    home = tmp_path / "empty"
+    monkeypatch.setenv("ATLAS_HOME", str(home))
+    monkeypatch.setenv("ATLAS_GEOMASK_KEY", "test-key")
+    return home
+
+
+def test_setup_page_when_there_are_no_boundaries(empty_home):
+    at = run_app()
+    assert not at.exception
+    assert at.title[0].value == "Ward boundaries"
+    assert any("needs Barnet's 24 ward boundaries" in w.value for w in at.warning)
+
+
+def test_setup_page_download_failure_and_success(empty_home, monkeypatch):
+    with http_server(lambda path: (500, b"")) as base:
+        at = run_app()
+        at.text_input(key="setup_url").set_value(f"{base}/query")
+        at.button(key="setup_fetch").click().run()
+    assert not at.exception
+    assert "HTTP 500" in at.error[0].value
+    assert not (empty_home / "wards.geojson").exists()
+
+    with http_server(lambda path: (200, geojson_bytes(toy_ward_layer("24")))) as base:
+        at.text_input(key="setup_url").set_value(f"{base}/query")
+        at.button(key="setup_fetch").click().run()
+    assert not at.exception
+    assert (empty_home / "wards.geojson").exists()
+    at = run_app()
+    assert not at.exception and len(at.dataframe[0].value) == 24

@@ -1,0 +1,149 @@
+"""What the map sends to the browser: no referral location, escaped text, bounded size."""
+
+import datetime as dt
+import json
+import re
+
+import numpy as np
+import pytest
+from pyproj import Transformer
+
+from analysis.dataset import build_atlas_data
+from analysis.filters import Filters
+from analysis.index import build_geography
+from analysis.views import compute_map_view
+from dashboard import maps
+from dashboard.classes import classify_counts
+from geodata.demo import generate_demo
+from geodata.disclosure import snap_to_weeks
+from geodata.schema import KIND, WARD_NAME, X, Y
+
+EVERYTHING = Filters(window=snap_to_weeks(dt.date(2023, 1, 2), dt.date(2024, 3, 31)))
+TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+
+@pytest.fixture(scope="module")
+def scene():
+    from tests.helpers import toy_wards
+
+    wards = toy_wards()
+    geography = build_geography(wards)
+    demo = generate_demo(wards, n_records=3000, seed=11)
+    data = build_atlas_data(
+        wards, demo.records, synthetic=True, version="t", geomask_key=b"k", geography=geography
+    )
+    return data, maps.build_map_geometry(geography), demo.records
+
+
+def render(data, geometry, filters, cell_size=None, point_cap=2000):
+    view = compute_map_view(
+        data.index, data.geography, filters, cell_size=cell_size, point_cap=point_cap
+    )
+    areas = view.cells if cell_size else view.wards
+    shapes = geometry.cells[cell_size] if cell_size else geometry.wards
+    base = maps.build_base_map(geometry)
+    layers = [
+        maps.build_area_layer(
+            shapes, areas, classify_counts(areas.referrals), name="r", area_label="Ward"
+        )
+    ]
+    if view.outreach_total is not None:
+        layers.append(maps.build_outreach_layer(view, geometry))
+    for layer in layers:
+        layer.add_to(base)
+    return view, base.get_root().render()
+
+
+def point_features(html):
+    coords = re.findall(r'"type": "Point", "coordinates": \[([-0-9.]+), ([-0-9.]+)\]', html)
+    coords += re.findall(r'"coordinates": \[([-0-9.]+), ([-0-9.]+)\], "type": "Point"', html)
+    return np.array([[float(a), float(b)] for a, b in coords])
+
+
+@pytest.mark.parametrize("cell_size", [None, 250, 1000], ids=["wards", "grid-250", "grid-1000"])
+def test_no_referral_location_reaches_the_map(scene, cell_size):
+    data, geometry, records = scene
+    view, html = render(data, geometry, EVERYTHING, cell_size)
+    drawn = {
+        (float(a), float(b))
+        for a, b in re.findall(r"\[(-?\d+\.\d+), (-?\d+\.\d+)\]", html)
+    }
+    refs = records[records[KIND] == "referral"]
+    lon, lat = TO_WGS84.transform(refs[X].to_numpy(), refs[Y].to_numpy())
+    for decimals in (5, 6):
+        exact = set(zip(np.round(lon, decimals), np.round(lat, decimals), strict=True))
+        assert not exact & drawn
+    assert not {f"{x:.0f}" for x in refs[X]} & set(re.findall(r"\b5\d{5}\b", html))
+    # the only points drawn are the geomasked outreach points
+    points = point_features(html)
+    masked_lon, masked_lat = TO_WGS84.transform(
+        view.outreach_points[:, 0], view.outreach_points[:, 1]
+    )
+    assert len(points) == len(view.outreach_points)
+    assert np.allclose(np.sort(points[:, 0]), np.sort(np.round(masked_lon, 5)))
+    assert np.allclose(np.sort(points[:, 1]), np.sort(np.round(masked_lat, 5)))
+
+
+def test_points_are_never_at_true_outreach_locations(scene):
+    data, geometry, records = scene
+    view, _ = render(data, geometry, EVERYTHING)
+    out = records[records[KIND] == "outreach"][[X, Y]].to_numpy()
+    from scipy.spatial import cKDTree
+
+    # every masked point is at least the donut's inner radius from its own true location,
+    # so none coincides with a true location (within 1 m)
+    nearest, _ = cKDTree(out).query(view.outreach_points)
+    assert np.all(nearest > 1.0)
+
+
+def test_hostile_ward_names_are_escaped(scene):
+    data, geometry, _ = scene
+    wards = data.geography.wards.copy()
+    wards.loc[0, WARD_NAME] = "<script>alert(1)</script>"
+    wards.loc[1, WARD_NAME] = "${alert(1)}"
+    wards.loc[2, WARD_NAME] = "<img src=x onerror=alert(1)>"
+    hostile = build_atlas_data(
+        wards, generate_demo(wards, n_records=200, seed=2).records, synthetic=True,
+        version="h", geomask_key=b"k",
+    )
+    _, html = render(hostile, maps.build_map_geometry(hostile.geography), EVERYTHING)
+    assert "<script>alert(1)" not in html
+    assert "${alert" not in html
+    assert "<img src=x" not in html
+    assert "\\u0026lt;script\\u0026gt;alert(1)" in html  # escaped, then JSON-encoded
+
+
+def test_payload_size_does_not_grow_with_records():
+    from tests.helpers import toy_wards
+
+    wards = toy_wards()
+    geography = build_geography(wards)
+    geometry = maps.build_map_geometry(geography)
+    sizes = []
+    for n in (2_000, 40_000):
+        data = build_atlas_data(
+            wards, generate_demo(wards, n_records=n, seed=1).records, synthetic=True,
+            version=str(n), geomask_key=b"k", geography=geography,
+        )
+        # above the point cap outreach is drawn per ward, so the payload is bounded
+        _, html = render(data, geometry, EVERYTHING, point_cap=500)
+        sizes.append(len(html))
+    assert sizes[1] < 1.05 * sizes[0]
+    assert sizes[1] < 600_000
+
+
+def test_base_map_loads_leaflet_from_the_app_only(scene):
+    _, geometry, _ = scene
+    html = maps.build_base_map(geometry).get_root().render()
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert urls and all(u.startswith("../../app/static/vendor/") for u in urls)
+    assert "tile.openstreetmap.org" not in html
+    tiled = maps.build_base_map(geometry, maps.available_basemaps()[1]).get_root().render()
+    assert "tile.openstreetmap.org" in tiled and "OpenStreetMap contributors" in tiled
+
+
+def test_map_geometry_is_small():
+    from tests.helpers import toy_wards
+
+    geometry = maps.build_map_geometry(build_geography(toy_wards()))
+    assert len(json.dumps(geometry.wards)) < 130_000

@@ -1,0 +1,63 @@
+import datetime as dt
+
+import pytest
+
+from dashboard.url_state import DEFAULT_STATE, ViewState, parse_query, to_filters, to_query
+from geodata.schema import BARNET_WARD_CODES
+
+CODES = BARNET_WARD_CODES
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        DEFAULT_STATE,
+        ViewState(preset="campaign week", wards=CODES[:3], kinds=("referral",)),
+        ViewState(
+            preset="custom", start=dt.date(2023, 9, 1), end=dt.date(2023, 10, 15),
+            referral_categories=("labour", "sexual"), outreach_categories=("patrol",),
+            layer="grid-250",
+        ),
+    ],
+    ids=["default", "campaign-wards", "custom-everything"],
+)
+def test_round_trip(state):
+    query = to_query(state)
+    assert all(isinstance(v, str) for v in query.values())
+    parsed, notices = parse_query(query, ward_codes=CODES)
+    assert parsed == state and notices == []
+
+
+def test_default_view_has_an_empty_query():
+    assert to_query(DEFAULT_STATE) == {}
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "notice"),
+    [
+        ({"dates": "yesterday"}, "preset", "unknown date preset"),
+        ({"wards": "E05013628,E09999999"}, "wards", "ward code in the link: E09999999"),
+        ({"kinds": "victims"}, "kinds", "unknown record kind"),
+        ({"rcat": "labour,juggling"}, "referral_categories", "referral category"),
+        ({"layer": "grid-7"}, "layer", "unknown map layer"),
+        ({"dates": "custom", "from": "2023-13-01", "to": "2023-10-01"}, "preset", "ISO dates"),
+        ({"dates": "custom", "from": "2023-10-02", "to": "2023-10-01"}, "preset", "is before"),
+    ],
+    ids=["preset", "ward", "kind", "category", "layer", "bad-date", "reversed-dates"],
+)
+def test_invalid_values_fall_back_with_a_notice(params, field, notice):
+    state, notices = parse_query(params, ward_codes=CODES)
+    assert len(notices) == 1 and notice in notices[0]
+    if field == "wards":
+        assert state.wards == ("E05013628",)  # the valid part is kept
+    elif field == "referral_categories":
+        assert state.referral_categories == ("labour",)
+    else:
+        assert getattr(state, field) == getattr(DEFAULT_STATE, field)
+
+
+def test_to_filters_snaps_custom_dates_to_weeks():
+    state = ViewState(preset="custom", start=dt.date(2023, 9, 20), end=dt.date(2023, 9, 27))
+    filters = to_filters(state, first_day=dt.date(2023, 1, 2), last_day=dt.date(2024, 3, 31))
+    assert filters.window.start == dt.date(2023, 9, 18)
+    assert filters.window.end == dt.date(2023, 10, 1)
