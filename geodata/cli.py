@@ -1,4 +1,4 @@
-"""Command line for batch work: ``python -m geodata wards|demo ...``.
+"""Command line for batch work: ``python -m geodata wards|demo|import ...``.
 
 Exit status: 0 on success, 1 when the work found nothing usable, 2 when the input could
 not be read at all. Errors are printed as one plain message (what, where, how to fix),
@@ -51,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", required=True, metavar="FILE.csv", help="where to write")
     demo.add_argument("--wards", metavar="FILE", help="boundary file (default: the cache)")
 
+    importer = commands.add_parser("import", help="validate and store a file of records")
+    importer.add_argument("file", metavar="FILE")
+    importer.add_argument(
+        "--kind", required=True, choices=["referral", "outreach", "mixed", "crime"],
+        help="what the file holds (mixed: a 'kind' column says, row by row)",
+    )
+    importer.add_argument("--dry-run", action="store_true", help="report only, store nothing")
+    importer.add_argument("--name", help="dataset name (default: the file name)")
+    importer.add_argument("--by", default="command line", help="who is importing (audit log)")
+    importer.add_argument("--report", metavar="FILE.csv", help="write the rejected rows as CSV")
     return parser
 
 
@@ -73,7 +83,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     try:
         if args.command == "wards":
             return _wards(args, settings)
-        return _demo(args, settings)
+        if args.command == "demo":
+            return _demo(args, settings)
+        return _import(args, settings)
     except AtlasDataError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -115,3 +127,45 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     print("Under-served clusters planted: " + ", ".join(c.name for c in demo.under_served))
     return EXIT_OK
 
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from geodata.disclosure import ID_HASH_KEY_ENV, load_secret_key
+    from geodata.importer import store_report, validate_file
+    from geodata.store import Store
+    from geodata.wards import load_wards_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise AtlasDataError("The file does not exist.", source=str(path),
+                             fix="Check the path and try again.")
+    if not settings.wards_cache.exists():
+        raise AtlasDataError(
+            "No ward boundaries to check locations against.",
+            source=str(settings.wards_cache),
+            fix="Run 'python -m geodata wards --fetch' (or --from FILE) first.",
+        )
+    store = Store(settings.database_url)
+    report = validate_file(
+        path.read_bytes(),
+        path.name,
+        kind=args.kind,
+        wards=load_wards_file(settings.wards_cache),
+        hash_key=load_secret_key(None, settings.id_hash_key_file, ID_HASH_KEY_ENV),
+        known_hashes=store.existing_hashes,
+        progress=lambda fraction, message: print(f"{message} ...", file=sys.stderr),
+    )
+    print("\n".join(report.summary()))
+    if args.report:
+        Path(args.report).write_bytes(report.to_csv())
+        print(f"Rejected rows written to {args.report}.")
+    if report.error:
+        return EXIT_UNREADABLE
+    if not report.rows_accepted:
+        return EXIT_NOTHING
+    if args.dry_run:
+        print("Dry run: nothing was stored.")
+        return EXIT_OK
+    dataset_id = store_report(store, report, imported_by=args.by, name=args.name)
+    print(f"Stored {report.rows_accepted:,} rows as dataset {dataset_id}.")
+    return EXIT_OK

@@ -54,6 +54,11 @@ class Settings:
         return self.home / "geomask.key"
 
     @property
+    def id_hash_key_file(self) -> Path:
+        """The locally generated key for hashing source ids, when none is configured."""
+        return self.home / "id-hash.key"
+
+    @property
     def wards_url(self) -> str:
         """The ArcGIS REST query for Barnet's wards (or the configured override)."""
         if self.wards_url_override:
