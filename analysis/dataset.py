@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
+from analysis.context import CrimeContext, build_crime_context
 from analysis.index import Geography, RecordIndex, build_geography, build_index
 from geodata.disclosure import monday_of_week_number
 
@@ -24,12 +25,15 @@ class AtlasData:
         True when any of the records is synthetic demo data.
     version : str
         Changes whenever the records change; caches are keyed by it.
+    crime : CrimeContext or None
+        Police.uk crime per ward and month, when imported.
     """
 
     geography: Geography
     index: RecordIndex
     synthetic: bool
     version: str
+    crime: CrimeContext | None = None
 
     @property
     def first_day(self) -> dt.date | None:
@@ -60,6 +64,7 @@ def build_atlas_data(
     version: str,
     geomask_key: bytes,
     geography: Geography | None = None,
+    crime: pd.DataFrame | None = None,
 ) -> AtlasData:
     """Index canonical records against the wards.
 
@@ -77,6 +82,8 @@ def build_atlas_data(
         Secret key for masking outreach points.
     geography : Geography, optional
         Reuse an already built geography for these wards.
+    crime : pandas.DataFrame, optional
+        Stored police.uk crime rows, for the context layer.
 
     Returns
     -------
@@ -84,4 +91,7 @@ def build_atlas_data(
     """
     geography = geography or build_geography(wards)
     index = build_index(records, geography, geomask_key=geomask_key)
-    return AtlasData(geography=geography, index=index, synthetic=synthetic, version=version)
+    context = build_crime_context(crime, geography) if crime is not None else None
+    return AtlasData(
+        geography=geography, index=index, synthetic=synthetic, version=version, crime=context
+    )

@@ -8,12 +8,14 @@ st.set_page_config(page_title="Barnet Outreach Atlas", page_icon=None, layout="w
 assets.install_assets()
 access = auth.require_access()
 
-setup = st.Page("pages/setup.py", title="Ward boundaries", url_path="setup")
+setup = st.Page("screens/setup.py", title="Ward boundaries", url_path="setup")
 data = cache.atlas_data()
 if data is None:
-    pages = [st.Page("pages/setup.py", title="Set up", url_path="setup", default=True)]
+    pages = [st.Page("screens/setup.py", title="Set up", url_path="setup", default=True)]
 else:
-    pages = [st.Page("pages/map.py", title="Map", url_path="map", default=True)]
+    pages = [st.Page("screens/map.py", title="Map", url_path="map", default=True)]
+    if access.at_least(auth.ANALYST):
+        pages.append(st.Page("screens/data.py", title="Data", url_path="data"))
     if access.at_least(auth.ADMIN):
         pages.append(setup)
 

@@ -32,6 +32,7 @@ ADMIN = "admin"
 ROLES = (VIEWER, ANALYST, ADMIN)  # each role can do everything the ones before it can
 DEFAULT_IDLE_MINUTES = 30
 _LAST_SEEN = "_atlas_last_seen"
+_ACCESS = "_atlas_access"
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,30 @@ def require_access() -> Access:
     -------
     Access
     """
+    access = _resolve_access()
+    st.session_state[_ACCESS] = access
+    return access
+
+
+def current_access() -> Access:
+    """Return the access resolved by the entry point in this run (for pages)."""
+    return st.session_state.get(_ACCESS) or require_access()
+
+
+def require_role(role: str) -> Access:
+    """Stop the page unless the current user has at least ``role``.
+
+    Navigation already hides pages a role may not use; this guards a page reached by its
+    URL all the same.
+    """
+    access = current_access()
+    if not access.at_least(role):
+        st.error(f"This page needs the {role} role; you are signed in as a {access.role}.")
+        st.stop()
+    return access
+
+
+def _resolve_access() -> Access:
     secrets = _secrets()
     if "auth" not in secrets:
         return LOCAL_ACCESS

@@ -17,7 +17,7 @@ from analysis.dataset import AtlasData, build_atlas_data
 from analysis.index import Geography, build_geography
 from dashboard.maps import MapGeometry, build_map_geometry
 from geodata.demo import DEFAULT_SEED, generate_demo
-from geodata.disclosure import load_geomask_key
+from geodata.disclosure import ID_HASH_KEY_ENV, load_geomask_key, load_secret_key
 from geodata.settings import Settings, load_settings
 from geodata.store import Store
 from geodata.wards import load_wards_file
@@ -63,11 +63,16 @@ def geography() -> tuple[Geography, MapGeometry] | None:
     return _geography(str(settings().wards_cache), version)
 
 
-def _geomask_secret() -> str | None:
+def _secret(name: str) -> str | None:
     try:
-        return st.secrets.get("geomask_key")
+        return st.secrets.get(name)
     except FileNotFoundError:  # no secrets.toml at all
         return None
+
+
+def id_hash_key() -> bytes:
+    """Return the key that source ids are hashed with (secrets, environment or local)."""
+    return load_secret_key(_secret("id_hash_key"), settings().id_hash_key_file, ID_HASH_KEY_ENV)
 
 
 @st.cache_resource(show_spinner="Indexing records…", max_entries=2)
@@ -75,14 +80,14 @@ def _atlas_data(
     wards_path: str, wards_ver: str, db_url: str, data_version: str, demo_records: int
 ) -> AtlasData:
     geo, _ = _geography(wards_path, wards_ver)
-    key = load_geomask_key(_geomask_secret(), settings().geomask_key_file)
+    key = load_geomask_key(_secret("geomask_key"), settings().geomask_key_file)
     db = _store(db_url)
     if db.has_records():
         records, synthetic = db.load_records(), db.is_synthetic()
         version = f"store-{data_version}"
     else:
         records, synthetic = generate_demo(geo.wards, n_records=demo_records).records, True
-        version = f"demo-{DEFAULT_SEED}-{demo_records}"
+        version = f"demo-{DEFAULT_SEED}-{demo_records}-store-{data_version}"
     return build_atlas_data(
         geo.wards,
         records,
@@ -90,6 +95,7 @@ def _atlas_data(
         version=version,
         geomask_key=key,
         geography=geo,
+        crime=db.load_crime(),
     )
 
 

@@ -7,12 +7,14 @@ import html
 import pandas as pd
 import streamlit as st
 
+from analysis.context import POLICE_UK_ATTRIBUTION
 from analysis.views import AREA_NAME, OUTREACH_COUNT, REFERRALS, MapView
 from dashboard.auth import Access
 from dashboard.classes import Classified
-from dashboard.maps import ONS_ATTRIBUTION, OUTREACH_COLOUR, Basemap
+from dashboard.maps import CRIME_COLOUR, ONS_ATTRIBUTION, OUTREACH_COLOUR, Basemap
 from geodata.demo import SYNTHETIC_MARK
 from geodata.disclosure import DEFAULT_POLICY, SECONDARY_LABEL
+from geodata.importer import ImportReport
 
 
 def render_banners(*, synthetic: bool, access: Access) -> None:
@@ -50,7 +52,9 @@ def render_kpis(view: MapView) -> None:
     )
 
 
-def render_legend(classified: Classified | None, *, outreach: str | None) -> None:
+def render_legend(
+    classified: Classified | None, *, outreach: str | None, crime: str | None = None
+) -> None:
     """Draw the legend as text with colour swatches (every class is also named)."""
     rows = []
     if classified is not None:
@@ -65,6 +69,12 @@ def render_legend(classified: Classified | None, *, outreach: str | None) -> Non
         rows.append(
             f'<div class="atlas-legend-row"><span class="atlas-swatch atlas-dot" '
             f'style="background:{OUTREACH_COLOUR}"></span>{html.escape(outreach)}</div>'
+        )
+    if crime:
+        rows.append("<p><strong>Context</strong></p>")
+        rows.append(
+            f'<div class="atlas-legend-row"><span class="atlas-swatch atlas-dot" '
+            f'style="background:{CRIME_COLOUR}"></span>{html.escape(crime)}</div>'
         )
     st.html(
         "<style>.atlas-legend-row{display:flex;align-items:center;gap:.5rem;margin:.15rem 0}"
@@ -100,9 +110,38 @@ def render_disclosure_note() -> None:
     )
 
 
-def render_attribution(basemap: Basemap | None = None) -> None:
+def render_attribution(basemap: Basemap | None = None, *, crime: bool = False) -> None:
     """Show the data and tile attributions."""
     text = ONS_ATTRIBUTION
+    if crime:
+        text += f" {POLICE_UK_ATTRIBUTION}"
     if basemap is not None and basemap.tiles:
         text += f" Basemap: {basemap.attribution}."
     st.caption(text)
+
+
+def render_import_report(report: ImportReport) -> None:
+    """Show a dry-run report: counts, what was understood, every rejected row."""
+    if report.error:
+        st.error(report.error)
+        return
+    cols = st.columns(3)
+    cols[0].metric("Rows read", f"{report.rows_read:,}")
+    cols[1].metric("Accepted", f"{report.rows_accepted:,}")
+    cols[2].metric("Rejected", f"{report.rows_rejected:,}")
+    st.markdown("\n".join(f"- {line}" for line in report.summary()[1:]))
+    if report.rows_rejected:
+        st.dataframe(
+            report.rejected.head(1000).rename(
+                columns={"row": "Row", "reason": "Reason", "column": "Column"}
+            ),
+            hide_index=True,
+            key="import_rejected",
+        )
+        st.download_button(
+            "Download the rejected rows (CSV)",
+            report.to_csv(),
+            file_name=f"{report.file_name}-rejected.csv",
+            mime="text/csv",
+            key="import_report_download",
+        )

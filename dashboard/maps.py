@@ -37,6 +37,8 @@ WARD_SIMPLIFY_M = 10.0
 COORD_DECIMALS = 5  # about 1 m
 OUTREACH_COLOUR = "#d95f02"  # orange: distinct from the blue-green choropleth for all CVD types
 OUTREACH_EDGE = "#7f2704"
+CRIME_COLOUR = "#7570b3"  # purple: the third colour of ColorBrewer Dark2, after orange
+CRIME_EDGE = "#3f3a80"
 
 
 @dataclass(frozen=True)
@@ -356,16 +358,53 @@ def build_outreach_layer(view: MapView, geometry: MapGeometry) -> folium.Feature
             tooltip="Outreach activity (location masked by 100–400 m)",
         ).add_to(group)
     elif view.wards.outreach is not None:
-        biggest = max(int(view.wards.outreach.max(initial=0)), 1)
-        for i, pos in enumerate(view.wards.positions):
-            count = int(view.wards.outreach[i])
-            if not count:
-                continue
-            folium.CircleMarker(
-                location=geometry.ward_points[pos].tolist(),
-                radius=float(4 + 16 * np.sqrt(count / biggest)),
-                color=OUTREACH_EDGE, weight=1, fill=True,
-                fill_color=OUTREACH_COLOUR, fill_opacity=0.7,
-                tooltip=f"{escape_text(view.wards.names[i])}: {count:,} outreach activities",
-            ).add_to(group)
+        _add_ward_symbols(
+            group, view.wards.outreach, view.wards, geometry,
+            colour=OUTREACH_COLOUR, edge=OUTREACH_EDGE, noun="outreach activities",
+        )
     return group
+
+
+def build_ward_symbols(
+    counts: np.ndarray,
+    areas: AreaCounts,
+    geometry: MapGeometry,
+    *,
+    name: str,
+    colour: str,
+    edge: str,
+    noun: str,
+) -> folium.FeatureGroup:
+    """Build circles on the selected wards whose area grows with a count.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        One count per area of ``areas`` (wards).
+    areas : AreaCounts
+        The selected wards.
+    geometry : MapGeometry
+    name, colour, edge, noun : str
+        Layer name, fill and outline colours, and what is counted (for tooltips).
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    group = folium.FeatureGroup(name=name)
+    _add_ward_symbols(group, counts, areas, geometry, colour=colour, edge=edge, noun=noun)
+    return group
+
+
+def _add_ward_symbols(group, counts, areas, geometry, *, colour, edge, noun) -> None:
+    biggest = max(int(np.max(counts, initial=0)), 1)
+    for i, pos in enumerate(areas.positions):
+        count = int(counts[i])
+        if not count:
+            continue
+        folium.CircleMarker(
+            location=geometry.ward_points[pos].tolist(),
+            radius=float(4 + 16 * np.sqrt(count / biggest)),
+            color=edge, weight=1, fill=True, fill_color=colour, fill_opacity=0.7,
+            tooltip=f"{escape_text(areas.names[i])}: {count:,} {escape_text(noun)}",
+        ).add_to(group)

@@ -22,6 +22,8 @@ KEYS = {
     "rcat": "f_rcat",
     "ocat": "f_ocat",
     "layer": "f_layer",
+    "crime_on": "f_crime_on",
+    "crime_types": "f_crime_types",
     "basemap": "f_basemap",
 }
 _NOTICES = "_url_notices"
@@ -36,7 +38,9 @@ def _seed_from_url(data: AtlasData) -> None:
     if KEYS["preset"] in st.session_state:
         return
     state, notices = parse_query(
-        st.query_params.to_dict(), ward_codes=data.geography.ward_codes
+        st.query_params.to_dict(),
+        ward_codes=data.geography.ward_codes,
+        crime_types=data.crime.crime_types if data.crime else (),
     )
     first, last = data.first_day or dt.date.today(), data.last_day or dt.date.today()
     st.session_state[KEYS["preset"]] = state.preset
@@ -47,6 +51,8 @@ def _seed_from_url(data: AtlasData) -> None:
     st.session_state[KEYS["rcat"]] = list(state.referral_categories)
     st.session_state[KEYS["ocat"]] = list(state.outreach_categories)
     st.session_state[KEYS["layer"]] = state.layer
+    st.session_state[KEYS["crime_on"]] = state.crime is not None
+    st.session_state[KEYS["crime_types"]] = list(state.crime or ())
     st.session_state[_NOTICES] = notices
 
 
@@ -99,9 +105,11 @@ def render_filters(data: AtlasData, *, layers: bool = True) -> tuple[ViewState, 
             "Outreach activities", vocab.OUTREACH_CATEGORIES, key=KEYS["ocat"],
             placeholder="All activities", disabled=not show_out,
         )
-        layer = "wards"
+        layer, crime = "wards", None
         if layers:
             layer = st.radio("Map by", LAYERS, key=KEYS["layer"], format_func=_layer_label)
+            if data.crime is not None:
+                crime = _crime_choice(data.crime.crime_types)
     kinds = tuple(k for k, on in ((REFERRAL, show_ref), (OUTREACH, show_out)) if on)
     state = ViewState(
         preset=preset if (preset != PRESET_CUSTOM or start) else DATE_PRESETS[-1],
@@ -112,6 +120,7 @@ def render_filters(data: AtlasData, *, layers: bool = True) -> tuple[ViewState, 
         referral_categories=tuple(rcat),
         outreach_categories=tuple(ocat),
         layer=layer,
+        crime=crime,
     )
     query = to_query(state)
     if query != st.query_params.to_dict():
@@ -122,6 +131,15 @@ def render_filters(data: AtlasData, *, layers: bool = True) -> tuple[ViewState, 
     with st.sidebar:
         st.caption(f"Counting whole ISO weeks: {filters.window.describe()}.")
     return state, filters
+
+
+def _crime_choice(crime_types: tuple[str, ...]) -> tuple[str, ...] | None:
+    on = st.checkbox("Police.uk crime (context)", key=KEYS["crime_on"])
+    types = st.multiselect(
+        "Crime types", crime_types, key=KEYS["crime_types"], placeholder="All crime types",
+        disabled=not on,
+    )
+    return tuple(types) if on else None
 
 
 def render_basemap_choice() -> Basemap:

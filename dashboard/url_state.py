@@ -15,6 +15,7 @@ parameter   meaning
 ``rcat``    referral categories, comma-separated (all when absent)
 ``ocat``    outreach categories, comma-separated (all when absent)
 ``layer``   ``wards`` or ``grid-250``, ``grid-500``, ``grid-1000``
+``crime``   police.uk crime context: ``all`` or comma-separated crime types
 ==========  ==================================================================
 """
 
@@ -61,6 +62,8 @@ class ViewState:
         Empty means all.
     layer : str
         One of :data:`LAYERS`.
+    crime : tuple of str or None
+        The police.uk context layer: ``None`` off, empty for every crime type.
     """
 
     preset: str = PRESET_ALL
@@ -71,6 +74,7 @@ class ViewState:
     referral_categories: tuple[str, ...] = ()
     outreach_categories: tuple[str, ...] = ()
     layer: str = LAYER_WARDS
+    crime: tuple[str, ...] | None = None
 
     @property
     def cell_size(self) -> int | None:
@@ -97,7 +101,7 @@ def _pick(
 
 
 def parse_query(
-    params: Mapping[str, str], *, ward_codes: Sequence[str]
+    params: Mapping[str, str], *, ward_codes: Sequence[str], crime_types: Sequence[str] = ()
 ) -> tuple[ViewState, list[str]]:
     """Read a view from URL query parameters.
 
@@ -107,6 +111,8 @@ def parse_query(
         ``st.query_params`` or any dict of the same shape.
     ward_codes : sequence of str
         The wards that exist.
+    crime_types : sequence of str
+        The police.uk crime types in the data.
 
     Returns
     -------
@@ -149,6 +155,12 @@ def parse_query(
             state = replace(state, layer=layer)
         else:
             notices.append(f"Ignored unknown map layer in the link: {layer}.")
+    crime = params.get("crime")
+    if crime == "all":
+        state = replace(state, crime=())
+    elif crime is not None:
+        picked = _pick(crime, crime_types, "crime type", notices)
+        state = replace(state, crime=picked)
     return state, notices
 
 
@@ -194,6 +206,8 @@ def to_query(state: ViewState) -> dict[str, str]:
             query[key] = ",".join(value)
     if state.layer != DEFAULT_STATE.layer:
         query["layer"] = state.layer
+    if state.crime is not None:
+        query["crime"] = ",".join(state.crime) or "all"
     return query
 
 

@@ -7,6 +7,7 @@ import json
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -28,6 +29,8 @@ from geodata.schema import (
     X,
     Y,
 )
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
 
 # 24 rectangular "wards", 6 columns by 4 rows, covering Barnet's extent in BNG.
 TOY_X0, TOY_Y0, TOY_W, TOY_H, TOY_COLS = 517_000.0, 185_400.0, 2_200.0, 3_300.0, 6

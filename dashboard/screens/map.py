@@ -3,6 +3,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
+from analysis.context import crime_by_ward
 from analysis.views import compute_map_view
 from dashboard import cache, components, maps, sidebar
 from dashboard.classes import classify_counts
@@ -44,6 +45,20 @@ if OUTREACH in filters.kinds:
     )
 
 centre, zoom = maps.fit_view(geography.wards.geometry.iloc[view.wards.positions].total_bounds)
+crime_note = None
+if state.crime is not None and data.crime is not None:
+    crimes, months = crime_by_ward(
+        data.crime, filters.window, state.crime, view.wards.positions, len(geography.ward_codes)
+    )
+    layers.append(maps.build_ward_symbols(
+        crimes, view.wards, geometry, name="Crime", colour=maps.CRIME_COLOUR,
+        edge=maps.CRIME_EDGE, noun="crimes (police.uk)",
+    ))
+    crime_note = (
+        f"police.uk crimes per ward, {', '.join(months) or 'no month in this window'}"
+        f" ({', '.join(state.crime) or 'all types'}; circle area grows with the count)"
+    )
+
 map_col, legend_col = st.columns([3, 1])
 with map_col:
     st_folium(
@@ -58,7 +73,7 @@ with map_col:
     )
 with legend_col:
     st.subheader("Legend")
-    components.render_legend(classified, outreach=outreach_note)
+    components.render_legend(classified, outreach=outreach_note, crime=crime_note)
 
 st.subheader("Figures shown on the map")
 st.dataframe(
@@ -68,4 +83,4 @@ st.dataframe(
     key="map_table",
 )
 components.render_disclosure_note()
-components.render_attribution(basemap)
+components.render_attribution(basemap, crime=crime_note is not None)

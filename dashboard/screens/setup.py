@@ -5,10 +5,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import cache
+from dashboard import auth, cache
 from geodata.errors import AtlasDataError
 from geodata.wards import fetch_wards, load_wards_file, save_wards
 
+auth.require_role(auth.ADMIN)
 settings = cache.settings()
 st.title("Ward boundaries")
 if cache.wards_version() is None:

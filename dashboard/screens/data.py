@@ -1,0 +1,100 @@
+"""Data page: import files (dry run first), list datasets, delete them."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth, cache, components
+from geodata.importer import IMPORT_KINDS, store_report, validate_file
+from geodata.readers import SUPPORTED
+
+access = auth.require_role(auth.ANALYST)
+store = cache.store()
+geography, _ = cache.geography()
+
+st.title("Data")
+st.write(
+    "Import the extracts that police, council and NGO systems export. Every file is checked "
+    "row by row first (a dry run): nothing is stored until you confirm, and every row that "
+    "cannot be used is listed with the reason. Names, dates of birth, notes, addresses and "
+    "case numbers are dropped at the door; a case number is kept only as a keyed hash, to "
+    "spot duplicates."
+)
+
+st.subheader("Import a file")
+kind = st.radio(
+    "The file holds",
+    IMPORT_KINDS,
+    key="import_kind",
+    horizontal=True,
+    format_func=lambda k: {
+        "referral": "Referrals", "outreach": "Outreach activities",
+        "mixed": "Both (a 'kind' column says which)", "crime": "police.uk street-level crime",
+    }[k],
+)
+upload = st.file_uploader(
+    "CSV, Excel, GeoJSON or GeoPackage", type=[s.lstrip(".") for s in SUPPORTED],
+    key="import_file",
+)
+stored = st.session_state.setdefault("import_stored", {})
+if upload is not None and upload.file_id in stored:
+    st.success(
+        f"{upload.name} is stored as dataset {stored[upload.file_id]}; every page now shows "
+        "its records. Remove the file above to import another."
+    )
+elif upload is not None:
+    marker = (upload.file_id, kind)
+    if st.session_state.get("import_marker") != marker:
+        bar = st.progress(0.0, text="Reading the file…")
+        report = validate_file(
+            upload.getvalue(), upload.name, kind=kind, wards=geography.wards,
+            hash_key=cache.id_hash_key(), known_hashes=store.existing_hashes,
+            progress=lambda fraction, message: bar.progress(fraction, text=f"{message}…"),
+        )
+        bar.empty()
+        st.session_state["import_marker"], st.session_state["import_report"] = marker, report
+    report = st.session_state["import_report"]
+    components.render_import_report(report)
+    if report.rows_accepted:
+        name = st.text_input("Dataset name", value=upload.name, key="import_name")
+        if st.button(f"Store {report.rows_accepted:,} rows", key="import_confirm", type="primary"):
+            bar = st.progress(0.0, text="Storing…")
+            stored[upload.file_id] = store_report(
+                store, report, imported_by=access.user, name=name,
+                progress=lambda fraction: bar.progress(fraction, text="Storing…"),
+            )
+            st.session_state.pop("import_marker", None)
+            st.rerun()
+
+st.subheader("Datasets")
+datasets = store.list_datasets()
+if not datasets:
+    st.info("No data has been imported yet, so the atlas shows the synthetic demo data.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Id": [d.id for d in datasets],
+                "Name": [d.name for d in datasets],
+                "Holds": [d.kind for d in datasets],
+                "Imported": [d.imported_at.strftime("%d/%m/%Y %H:%M") for d in datasets],
+                "By": [d.imported_by for d in datasets],
+                "Rows read": [d.rows_read for d in datasets],
+                "Stored": [d.rows_accepted for d in datasets],
+                "Rejected": [d.rows_rejected for d in datasets],
+                "Synthetic": ["yes" if d.synthetic else "" for d in datasets],
+            }
+        ),
+        hide_index=True,
+        key="datasets_table",
+    )
+    if access.at_least(auth.ADMIN):
+        labels = {d.id: f"{d.id}: {d.name} ({d.rows_accepted:,} rows)" for d in datasets}
+        doomed = st.selectbox("Delete a dataset", list(labels), format_func=labels.get,
+                              key="delete_choice")
+        sure = st.checkbox("Yes, delete it and all its rows", key="delete_confirm")
+        if st.button("Delete dataset", key="delete_button", disabled=not sure):
+            store.delete_dataset(doomed)
+            store.audit(user=access.user, action="delete", what=labels[doomed],
+                        details={"dataset_id": doomed})
+            st.session_state.pop("delete_confirm", None)
+            st.rerun()
