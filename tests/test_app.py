@@ -107,3 +107,56 @@ def test_setup_page_download_failure_and_success(empty_home, monkeypatch):
     assert (empty_home / "wards.geojson").exists()
     at = run_app()
     assert not at.exception and len(at.dataframe[0].value) == 24
+
+
+def upload_csv(lines: list[str]) -> bytes:
+    from pyproj import Transformer
+
+    from tests.helpers import ward_centre
+
+    lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(
+        *ward_centre(3)
+    )
+    body = [f"2023-09-{day:02d},{lat},{lon},labour" for day in range(18, 30)]
+    return ("date,latitude,longitude,category\n" + "\n".join(body + lines) + "\n").encode()
+
+
+def test_data_page_dry_run_store_and_delete(atlas_home):
+    at = run_app()
+    at.switch_page("screens/data.py").run()
+    assert not at.exception
+    at.file_uploader(key="import_file").upload(
+        "referrals.csv", upload_csv(["not a date,51.6,-0.2,labour"]), "text/csv"
+    )
+    at.run()
+    assert not at.exception
+    assert metric(at, "Accepted") == "12" and metric(at, "Rejected") == "1"
+    assert at.dataframe[0].value["Reason"].tolist() == [
+        "unreadable date (use 2023-09-24, 24/09/2023 or an Excel date)"
+    ]
+    assert at.download_button(key="import_report_download")  # the report can be downloaded
+    assert cache_store_datasets(atlas_home) == 0  # the dry run stored nothing
+
+    at.button(key="import_confirm").click().run()
+    assert not at.exception
+    assert any("is stored as dataset 1" in s.value for s in at.success)
+    assert "import_confirm" not in [b.key for b in at.button]  # no second store
+    assert cache_store_datasets(atlas_home) == 1
+
+    at.switch_page("screens/map.py").run()
+    assert not at.exception
+    assert not any("SYNTHETIC DEMO DATA" in w.value for w in at.warning)
+    assert metric(at, "Referrals") == "10"  # 12 referrals, rounded
+    assert metric(at, "Outreach activities") == "0"
+
+    at.switch_page("screens/data.py").run()
+    at.checkbox(key="delete_confirm").check().run()
+    at.button(key="delete_button").click().run()
+    assert not at.exception
+    assert cache_store_datasets(atlas_home) == 0
+
+
+def cache_store_datasets(home) -> int:
+    from geodata.store import Store
+
+    return len(Store(f"sqlite:///{home / 'atlas.sqlite'}").list_datasets())

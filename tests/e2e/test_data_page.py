@@ -1,0 +1,44 @@
+"""Importing a CSV in the browser and seeing it on the map."""
+
+import pytest
+from pyproj import Transformer
+
+from geodata.wards import save_wards
+from tests.e2e.conftest import AtlasServer
+from tests.e2e.test_map_page import ARTIFACTS, kpis, wait_for_rerun, ward_paths
+from tests.helpers import toy_wards, ward_centre
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    save_wards(toy_wards(), tmp_path / "wards.geojson")
+    server = AtlasServer(tmp_path)
+    yield server
+    server.stop()
+
+
+def test_upload_confirm_and_see_it_on_the_map(fresh_server, page, tmp_path):
+    lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(
+        *ward_centre(8)
+    )
+    rows = [f"2023-09-{d:02d},{lat:.6f},{lon:.6f},Forced labour,Jane Doe" for d in range(11, 28)]
+    path = tmp_path / "referrals.csv"
+    path.write_text("Date,Latitude,Longitude,Exploitation type,Name\n" + "\n".join(rows) + "\n")
+
+    page.goto(f"{fresh_server.url}/data")
+    page.get_by_text("CSV, Excel, GeoJSON or GeoPackage").wait_for()
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    page.get_by_text("Dropped, never stored (identifying): 'Name'.").wait_for()
+    assert kpis(page)[:3] == ["17", "17", "0"]
+    page.get_by_role("button", name="Store 17 rows").click()
+    page.get_by_text("referrals.csv is stored as dataset 1").wait_for()
+    assert page.get_by_role("button", name="Store 17 rows").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "data-stored.png"), full_page=True)
+
+    page.goto(f"{fresh_server.url}/map?kinds=referral")
+    assert ward_paths(page, 24) == 24
+    wait_for_rerun(page)
+    referrals, outreach, wards = kpis(page)
+    assert referrals == "15"  # 17 referrals, rounded to the nearest 5
+    assert wards == "1 of 24"
+    assert "SYNTHETIC DEMO DATA" not in page.content()

@@ -1,0 +1,167 @@
+"""The store, against SQLite always and against PostgreSQL when TEST_DATABASE_URL is set."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from geodata.store import CRIME, Store
+from tests.helpers import MONDAY, ROOT_DIR, make_records
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _fresh_postgres() -> str:
+    """A new empty schema-less database per test, so tests do not see each other."""
+    name = f"atlas_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'atlas.sqlite'}"
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set (CI sets it; see .ci/run)")
+    return _fresh_postgres()
+
+
+def records(n: int = 3):
+    frame = make_records([("referral", MONDAY, "labour", i % 24, 0, 0) for i in range(n)])
+    frame["source_id_hash"] = [f"h{i}" for i in range(n)]
+    return frame
+
+
+def add(store, frame, kind="referral", **kwargs):
+    return store.add_dataset(
+        name="test.csv", kind=kind, rows=frame, imported_by="tester",
+        rows_read=len(frame) + 1, rows_rejected=1, **kwargs,
+    )
+
+
+def test_round_trip_list_and_delete(store_url):
+    store = Store(store_url)
+    assert store.schema_version() == 1 and not store.has_records()
+    v0 = store.data_version()
+    first = add(store, records(3))
+    second = add(store, records(2), synthetic=True)
+    assert store.data_version() != v0
+    loaded = store.load_records()
+    assert len(loaded) == 5
+    assert loaded["date"].dt.date.unique().tolist() == [MONDAY]
+    assert set(loaded.columns) >= {"record_id", "kind", "x", "y", "ward_code"}
+    listed = store.list_datasets()
+    assert [d.id for d in listed] == [second, first]
+    assert (listed[1].rows_read, listed[1].rows_accepted, listed[1].rows_rejected) == (4, 3, 1)
+    assert store.is_synthetic()
+    assert store.existing_hashes(["h1", "nope"]) == {"h1"}
+    v1 = store.data_version()
+    assert store.delete_dataset(second) and not store.delete_dataset(second)
+    assert store.data_version() != v1
+    assert len(store.load_records()) == 3 and not store.is_synthetic()
+
+
+def test_crime_rows_are_kept_apart(store_url):
+    store = Store(store_url)
+    crime = pd.DataFrame({"month": ["2023-01"], "crime_type": ["Burglary"], "x": [520000.0],
+                          "y": [190000.0], "ward_code": ["E05013630"]})
+    add(store, crime, kind=CRIME)
+    assert not store.has_records()
+    assert store.load_crime()["crime_type"].tolist() == ["Burglary"]
+
+
+def test_reopening_keeps_data_and_schema(store_url):
+    add(Store(store_url), records(4))
+    again = Store(store_url)
+    assert again.schema_version() == 1 and len(again.load_records()) == 4
+
+
+def test_audit_log(store_url):
+    store = Store(store_url)
+    store.audit(user="a@b", action="export", what="png", details={"wards": ["E05013628"]})
+    log = store.read_audit()
+    assert log["action"].tolist() == ["export"] and "E05013628" in log["details"][0]
+
+
+def test_failed_import_leaves_nothing(store_url):
+    store = Store(store_url)
+    broken = records(3)
+    broken.loc[2, "kind"] = None  # NOT NULL violated on the last row
+    with pytest.raises(Exception):  # noqa: B017 - the driver's own integrity error
+        add(store, broken)
+    assert store.list_datasets() == [] and len(store.load_records()) == 0
+
+
+KILL_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {root!r})
+    from geodata.store import Store
+    from tests.helpers import MONDAY, make_records
+    import pandas as pd
+    store = Store({url!r})
+    base = make_records([("referral", MONDAY, "labour", 0, 0, 0)])
+    frame = pd.concat([base] * 200_000, ignore_index=True)
+    frame["source_id_hash"] = None
+    def progress(fraction):
+        print(f"progress {{fraction:.2f}}", flush=True)
+        time.sleep(30)  # wait here, mid-import, to be killed
+    store.add_dataset(name="big", kind="referral", rows=frame, imported_by="x",
+                      rows_read=len(frame), rows_rejected=0, progress=progress)
+    """
+)
+
+
+def test_killed_import_leaves_all_or_nothing(store_url):
+    Store(store_url)  # create the schema first
+    script = KILL_SCRIPT.format(root=str(ROOT_DIR), url=store_url)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("progress"), "the import never got going"
+    proc.kill()  # SIGKILL: no chance to clean up
+    proc.wait(10)
+    store = Store(store_url)
+    assert store.list_datasets() == []
+    assert len(store.load_records()) == 0
+    add(store, records(2))  # the store is still usable afterwards
+    assert len(store.load_records()) == 2
+
+
+CONCURRENT_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    from geodata.store import Store
+    from tests.helpers import MONDAY, make_records
+    import pandas as pd
+    frame = pd.concat([make_records([("referral", MONDAY, "labour", 1, 0, 0)])] * 20_000,
+                      ignore_index=True)
+    frame["source_id_hash"] = None
+    Store({url!r}).add_dataset(name="{name}", kind="referral", rows=frame, imported_by="x",
+                               rows_read=len(frame), rows_rejected=0)
+    """
+)
+
+
+def test_two_analysts_importing_at_once(store_url):
+    Store(store_url)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c",
+             CONCURRENT_SCRIPT.format(root=str(ROOT_DIR), url=store_url, name=name)]
+        )
+        for name in ("first", "second")
+    ]
+    assert [p.wait(120) for p in procs] == [0, 0]
+    store = Store(store_url)
+    assert sorted(d.name for d in store.list_datasets()) == ["first", "second"]
+    assert len(store.load_records()) == 40_000
