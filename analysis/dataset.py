@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
@@ -27,6 +27,9 @@ class AtlasData:
         Changes whenever the records change; caches are keyed by it.
     crime : CrimeContext or None
         Police.uk crime per ward and month, when imported.
+    ward_values : pandas.DataFrame
+        Figures per ward (``name, ward_code, role, value, source``): population and
+        context indicators.
     """
 
     geography: Geography
@@ -34,6 +37,21 @@ class AtlasData:
     synthetic: bool
     version: str
     crime: CrimeContext | None = None
+    ward_values: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def ward_figures(self, name: str) -> dict[str, float]:
+        """Return one stored figure per ward code (empty when there is none by that name)."""
+        if self.ward_values.empty:
+            return {}
+        rows = self.ward_values[self.ward_values["name"] == name]
+        return dict(zip(rows["ward_code"], rows["value"], strict=True))
+
+    def indicator_names(self) -> list[str]:
+        """Return the names of the stored context indicators."""
+        if self.ward_values.empty:
+            return []
+        rows = self.ward_values[self.ward_values["role"] == "indicator"]
+        return sorted(rows["name"].unique())
 
     @property
     def first_day(self) -> dt.date | None:
@@ -65,6 +83,7 @@ def build_atlas_data(
     geomask_key: bytes,
     geography: Geography | None = None,
     crime: pd.DataFrame | None = None,
+    ward_values: pd.DataFrame | None = None,
 ) -> AtlasData:
     """Index canonical records against the wards.
 
@@ -84,6 +103,8 @@ def build_atlas_data(
         Reuse an already built geography for these wards.
     crime : pandas.DataFrame, optional
         Stored police.uk crime rows, for the context layer.
+    ward_values : pandas.DataFrame, optional
+        Stored population and indicator figures per ward.
 
     Returns
     -------
@@ -93,5 +114,10 @@ def build_atlas_data(
     index = build_index(records, geography, geomask_key=geomask_key)
     context = build_crime_context(crime, geography) if crime is not None else None
     return AtlasData(
-        geography=geography, index=index, synthetic=synthetic, version=version, crime=context
+        geography=geography,
+        index=index,
+        synthetic=synthetic,
+        version=version,
+        crime=context,
+        ward_values=ward_values if ward_values is not None else pd.DataFrame(),
     )

@@ -10,10 +10,12 @@ join.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from analysis.grid import CELL_SIZES, Grid, make_grid
 from geodata import vocab
@@ -55,6 +57,24 @@ class Geography:
     outline: object
     grids: dict[int, Grid]
     ward_cells: dict[int, np.ndarray]
+
+    @cached_property
+    def ward_weights(self):
+        """Contiguity of the wards (libpysal W), for ward hot spots and neighbours."""
+        from analysis.hotspots import ward_weights
+
+        return ward_weights(self.wards)
+
+    @cached_property
+    def ward_cell_distance(self) -> dict[int, np.ndarray]:
+        """Per cell size: distance (m) from each ward (rows) to each cell centre (columns)."""
+        return {
+            size: np.array(
+                [shapely.distance(ward, shapely.points(grid.centroids()))
+                 for ward in self.wards.geometry]
+            )
+            for size, grid in self.grids.items()
+        }
 
     @property
     def ward_codes(self) -> tuple[str, ...]:

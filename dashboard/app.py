@@ -6,6 +6,7 @@ from dashboard import assets, auth, cache, components
 
 st.set_page_config(page_title="Barnet Outreach Atlas", page_icon=None, layout="wide")
 assets.install_assets()
+cache.warm_up_statistics()
 access = auth.require_access()
 
 setup = st.Page("screens/setup.py", title="Ward boundaries", url_path="setup")
@@ -13,7 +14,11 @@ data = cache.atlas_data()
 if data is None:
     pages = [st.Page("screens/setup.py", title="Set up", url_path="setup", default=True)]
 else:
-    pages = [st.Page("screens/map.py", title="Map", url_path="map", default=True)]
+    pages = [
+        st.Page("screens/map.py", title="Map", url_path="map", default=True),
+        st.Page("screens/priorities.py", title="Priorities", url_path="priorities"),
+        st.Page("screens/trends.py", title="Trends", url_path="trends"),
+    ]
     if access.at_least(auth.ANALYST):
         pages.append(st.Page("screens/data.py", title="Data", url_path="data"))
     if access.at_least(auth.ADMIN):

@@ -10,11 +10,16 @@ and display geometry.
 from __future__ import annotations
 
 import os
+import threading
 
+import pandas as pd
 import streamlit as st
 
 from analysis.dataset import AtlasData, build_atlas_data
+from analysis.filters import Filters
+from analysis.hotspots import warm_up
 from analysis.index import Geography, build_geography
+from analysis.plan import Priorities, compute_priorities
 from dashboard.maps import MapGeometry, build_map_geometry
 from geodata.demo import DEFAULT_SEED, generate_demo
 from geodata.disclosure import ID_HASH_KEY_ENV, load_geomask_key, load_secret_key
@@ -96,6 +101,7 @@ def _atlas_data(
         geomask_key=key,
         geography=geo,
         crime=db.load_crime(),
+        ward_values=db.load_ward_values(),
     )
 
 
@@ -118,3 +124,36 @@ def clear_all() -> None:
     """Drop every cached resource (after new boundaries or a store change)."""
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def priorities(
+    version: str,
+    filters: Filters,
+    cell_size: int,
+    radius_m: float,
+    sites: int,
+    bandwidth_m: float | None,
+    venues_key: str | None,
+    _data: AtlasData,
+    _venues: pd.DataFrame | None,
+    _population: dict[str, float],
+) -> Priorities:
+    """Return the Priorities view, computed once per data version, filters and parameters.
+
+    ``version`` covers the data and the stored population; ``venues_key`` is a hash of
+    the venue file. The result holds disclosed figures, ranks and classes only, so it may
+    be shared.
+    """
+    return compute_priorities(
+        _data, filters, cell_size=cell_size, radius_m=radius_m, sites=sites,
+        venues=_venues, bandwidth_m=bandwidth_m, population=_population,
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_statistics() -> threading.Thread:
+    """Compile the hot-spot kernels once per process, in the background."""
+    thread = threading.Thread(target=warm_up, name="esda-warm-up", daemon=True)
+    thread.start()
+    return thread

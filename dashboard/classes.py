@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import mapclassify
 import numpy as np
 
+from analysis.hotspots import CLASS_LABELS
 from geodata.disclosure import DEFAULT_POLICY, PRIMARY, SECONDARY, DisclosedCounts
 
 # ColorBrewer YlGnBu: sequential and safe for the common forms of colour blindness.
@@ -21,12 +22,39 @@ WITHHELD_COLOUR = "#bdbdbd"
 MAX_CLASSES = len(SEQUENTIAL)
 
 
+# ColorBrewer RdBu (diverging, colour-blind safe): hot spots red, cold spots blue.
+HOTSPOT_COLOURS = {
+    3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", 0: "#f7f7f7",
+    -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac",
+}
+# ColorBrewer YlOrBr for the smoothed surface (its classes are relative, never counts).
+DENSITY_COLOURS = ("#ffffd4", "#fed98e", "#fe9929", "#d95f0e", "#993404")
+
+
 @dataclass(frozen=True)
 class LegendEntry:
     """One class: its colour and what it means in words."""
 
     colour: str
     label: str
+
+
+@dataclass(frozen=True)
+class LegendSection:
+    """A titled group of legend entries; ``dots`` draws round symbols instead of boxes."""
+
+    title: str
+    entries: tuple[LegendEntry, ...]
+    dots: bool = False
+
+
+def hotspot_legend(classes) -> tuple[LegendEntry, ...]:
+    """Return legend entries for the hot-spot classes that occur, hottest first."""
+    present = set(int(c) for c in classes)
+    return tuple(
+        LegendEntry(HOTSPOT_COLOURS[c], CLASS_LABELS[c]) for c in (3, 2, 1, 0, -1, -2, -3)
+        if c in present
+    )
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import streamlit as st
 from analysis.context import POLICE_UK_ATTRIBUTION
 from analysis.views import AREA_NAME, OUTREACH_COUNT, REFERRALS, MapView
 from dashboard.auth import Access
-from dashboard.classes import Classified
-from dashboard.maps import CRIME_COLOUR, ONS_ATTRIBUTION, OUTREACH_COLOUR, Basemap
+from dashboard.classes import LegendSection
+from dashboard.maps import ONS_ATTRIBUTION, Basemap
 from geodata.demo import SYNTHETIC_MARK
 from geodata.disclosure import DEFAULT_POLICY, SECONDARY_LABEL
 from geodata.importer import ImportReport
@@ -52,34 +52,21 @@ def render_kpis(view: MapView) -> None:
     )
 
 
-def render_legend(
-    classified: Classified | None, *, outreach: str | None, crime: str | None = None
-) -> None:
-    """Draw the legend as text with colour swatches (every class is also named)."""
+def render_legend(sections: list[LegendSection]) -> None:
+    """Draw the legend as text with colour swatches (every class is also named in words)."""
     rows = []
-    if classified is not None:
-        rows.append("<p><strong>Referrals</strong></p>")
+    for section in sections:
+        rows.append(f"<p><strong>{html.escape(section.title)}</strong></p>")
+        shape = "atlas-swatch atlas-dot" if section.dots else "atlas-swatch"
         rows += [
-            f'<div class="atlas-legend-row"><span class="atlas-swatch" '
+            f'<div class="atlas-legend-row"><span class="{shape}" '
             f'style="background:{e.colour}"></span>{html.escape(e.label)}</div>'
-            for e in classified.legend
+            for e in section.entries
         ]
-    if outreach:
-        rows.append("<p><strong>Outreach</strong></p>")
-        rows.append(
-            f'<div class="atlas-legend-row"><span class="atlas-swatch atlas-dot" '
-            f'style="background:{OUTREACH_COLOUR}"></span>{html.escape(outreach)}</div>'
-        )
-    if crime:
-        rows.append("<p><strong>Context</strong></p>")
-        rows.append(
-            f'<div class="atlas-legend-row"><span class="atlas-swatch atlas-dot" '
-            f'style="background:{CRIME_COLOUR}"></span>{html.escape(crime)}</div>'
-        )
     st.html(
         "<style>.atlas-legend-row{display:flex;align-items:center;gap:.5rem;margin:.15rem 0}"
-        ".atlas-swatch{display:inline-block;width:1.4rem;height:1rem;border:1px solid #555}"
-        ".atlas-dot{border-radius:50%;width:1rem}</style>"
+        ".atlas-swatch{display:inline-block;flex:none;width:1.4rem;height:1rem;"
+        "border:1px solid #555}.atlas-dot{border-radius:50%;width:1rem}</style>"
         + "".join(rows)
     )
 
@@ -144,4 +131,42 @@ def render_import_report(report: ImportReport) -> None:
             file_name=f"{report.file_name}-rejected.csv",
             mime="text/csv",
             key="import_report_download",
+        )
+
+
+def ranking_table(ranking: pd.DataFrame, area_label: str) -> pd.DataFrame:
+    """Return a gap ranking as the table planners read (rank, area, figures, reason)."""
+    columns = {
+        "rank": "Rank", "name": area_label, "referrals": "Referrals",
+        "outreach_nearby": "Outreach nearby", "hotspot": "Hot spot",
+        "rate": "Referrals per 1,000 residents", "reason": "Why",
+    }
+    present = [c for c in columns if c in ranking.columns]
+    return ranking[present].rename(columns=columns)
+
+
+def render_method(cell_size: int, partner_size: int, radius_m: int, density) -> None:
+    """Explain the Priorities methods in plain English."""
+    with st.expander("How these priorities are worked out", expanded=False):
+        st.markdown(
+            rf"""
+- **Hot spots** (Getis-Ord Gi\*): for each {cell_size} m cell, referrals in the cell and
+  the eight around it are compared with what the same referrals would give if they were
+  scattered at random. 999 random rearrangements (fixed seed, so the answer never changes
+  for the same data) tell how unusual each cell is; the false discovery rate is then
+  controlled, so that among cells called hot at 95 % no more than 5 % are expected to be
+  false alarms. Classes follow ArcGIS's Hot Spot Analysis (90, 95, 99 % confidence). A
+  thick outline marks hot spots that also hold with {partner_size} m cells.
+- **Smoothed surface**: referrals spread out with a Gaussian kernel of
+  {density.bandwidth_m:,.0f} m ({density.rule}: 0.9 × the smaller of the standard distance
+  and 1.2 × the median distance to the centre, × n^−0.2). It is shown in five classes,
+  never as numbers, and blank where fewer than 5 referrals lie within the bandwidth.
+- **Outreach gap**: referrals in each area against outreach activities within
+  {radius_m} m in the same weeks. Across the areas, there are C outreach activities nearby
+  per referral; an area's gap is the referrals its own outreach would not cover at that
+  usual rate. Areas are ranked by gap, then by referrals per outreach activity.
+- **Recommended sites**: a maximal covering location model (spopt, solved exactly by CBC)
+  picks the sites (grid centres, or your venues) that put the most referrals within
+  {radius_m} m, and the share is set against what current outreach reached.
+"""
         )

@@ -37,6 +37,12 @@ WARD_SIMPLIFY_M = 10.0
 COORD_DECIMALS = 5  # about 1 m
 OUTREACH_COLOUR = "#d95f02"  # orange: distinct from the blue-green choropleth for all CVD types
 OUTREACH_EDGE = "#7f2704"
+SITE_COLOUR = "#1b1b1b"  # near-black numbered discs: readable on every fill
+_SITE_STYLE = (
+    f"width:26px;height:26px;border-radius:13px;background:{SITE_COLOUR};color:#fff;"
+    "font:bold 14px/26px sans-serif;text-align:center;border:2px solid #fff;"
+    "box-shadow:0 0 3px #000"
+)
 CRIME_COLOUR = "#7570b3"  # purple: the third colour of ColorBrewer Dark2, after orange
 CRIME_EDGE = "#3f3a80"
 
@@ -246,6 +252,64 @@ def build_base_map(geometry: MapGeometry, basemap: Basemap = NO_BASEMAP) -> foli
     return m
 
 
+def build_class_layer(
+    shapes: list[dict],
+    positions,
+    *,
+    colours,
+    fields: dict[str, list],
+    name: str,
+    line_weight: float = 1.0,
+    emphasise=None,
+) -> folium.FeatureGroup:
+    """Build a choropleth: each area filled with its class colour, with an escaped tooltip.
+
+    Parameters
+    ----------
+    shapes : list of dict
+        GeoJSON geometry per area in the geography (indexed by ``positions``).
+    positions : sequence of int
+        The areas to draw.
+    colours : sequence of str
+        Fill colour per drawn area.
+    fields : dict of str to list
+        Tooltip label -> one value per drawn area (allowlisted; escaped here).
+    name : str
+        Layer name.
+    line_weight : float
+        Outline width in pixels (thinner for fine grids).
+    emphasise : sequence of bool, optional
+        Areas drawn with a thick black outline (e.g. hot spots that hold at two sizes).
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    keys = [f"f{i}" for i in range(len(fields))]
+    features = []
+    for row, pos in enumerate(positions):
+        props = {key: escape_text(values[row]) for key, values in zip(keys, fields.values(),
+                                                                       strict=True)}
+        props["fill"] = colours[row]
+        props["edge"] = 3.0 if emphasise is not None and emphasise[row] else line_weight
+        features.append({"type": "Feature", "geometry": shapes[pos], "properties": props})
+    group = folium.FeatureGroup(name=name)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.75,
+            "color": "#000000" if f["properties"]["edge"] > line_weight else "#4d4d4d",
+            "weight": f["properties"]["edge"],
+        },
+        highlight_function=lambda _: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=keys, aliases=[escape_text(a) for a in fields], sticky=True
+        ),
+    ).add_to(group)
+    return group
+
+
 def build_area_layer(
     shapes: list[dict],
     areas: AreaCounts,
@@ -276,33 +340,17 @@ def build_area_layer(
     -------
     folium.FeatureGroup
     """
-    outreach = areas.outreach if areas.outreach is not None else [None] * len(areas.codes)
-    features = []
-    for i, pos in enumerate(areas.positions):
-        props = {
-            "name": escape_text(areas.names[i]),
-            "referrals": escape_text(areas.referrals.labels[i]),
-            "class": escape_text(classified.class_labels[i]),
-            "fill": classified.colours[i],
-        }
-        if outreach[i] is not None:
-            props["outreach"] = int(outreach[i])
-        features.append({"type": "Feature", "geometry": shapes[pos], "properties": props})
-    fields = ["name", "referrals", "class"] + (["outreach"] if areas.outreach is not None else [])
-    aliases = [area_label, "Referrals", "Class", "Outreach activities"][: len(fields)]
-    group = folium.FeatureGroup(name=name)
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "fillOpacity": 0.75,
-            "color": "#4d4d4d",
-            "weight": line_weight,
-        },
-        highlight_function=lambda _: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
-    ).add_to(group)
-    return group
+    fields = {
+        area_label: list(areas.names),
+        "Referrals": list(areas.referrals.labels),
+        "Class": list(classified.class_labels),
+    }
+    if areas.outreach is not None:
+        fields["Outreach activities"] = [f"{int(o):,}" for o in areas.outreach]
+    return build_class_layer(
+        shapes, areas.positions, colours=classified.colours, fields=fields, name=name,
+        line_weight=line_weight,
+    )
 
 
 def build_outline_layer(shapes: list[dict], positions, *, name: str) -> folium.FeatureGroup:
@@ -408,3 +456,42 @@ def _add_ward_symbols(group, counts, areas, geometry, *, colour, edge, noun) -> 
             color=edge, weight=1, fill=True, fill_color=colour, fill_opacity=0.7,
             tooltip=f"{escape_text(areas.names[i])}: {count:,} {escape_text(noun)}",
         ).add_to(group)
+
+
+def build_sites_layer(points, names, *, radius_m: float) -> folium.FeatureGroup:
+    """Build numbered markers for recommended sites, each with its walking radius.
+
+    Parameters
+    ----------
+    points : numpy.ndarray
+        (K, 2) site locations in EPSG:27700 (grid centres or venues, never records).
+    names : sequence of str
+    radius_m : float
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    group = folium.FeatureGroup(name="Recommended sites")
+    if not len(points):
+        return group
+    lonlat = gpd.GeoSeries.from_xy(points[:, 0], points[:, 1], crs=CRS_METRIC).to_crs(CRS_WGS84)
+    for number, (lon, lat, site) in enumerate(zip(lonlat.x, lonlat.y, names, strict=True), 1):
+        location = [round(lat, COORD_DECIMALS), round(lon, COORD_DECIMALS)]
+        tooltip = f"Site {number}: {escape_text(site)}"
+        folium.Circle(
+            location, radius=radius_m, color=SITE_COLOUR, weight=2, fill=False,
+            dash_array="6 4", tooltip=tooltip,
+        ).add_to(group)
+        folium.Marker(
+            location,
+            icon=folium.DivIcon(
+                html=f'<div style="{_SITE_STYLE}" aria-label="Recommended site {number}">'
+                f"{number}</div>",
+                icon_size=(26, 26),
+                icon_anchor=(13, 13),
+                class_name="atlas-site",
+            ),
+            tooltip=tooltip,
+        ).add_to(group)
+    return group

@@ -1,4 +1,4 @@
-"""Command line for batch work: ``python -m geodata wards|demo|import ...``.
+"""Command line for batch work: ``python -m geodata wards|demo|import|population|indicator``.
 
 Exit status: 0 on success, 1 when the work found nothing usable, 2 when the input could
 not be read at all. Errors are printed as one plain message (what, where, how to fix),
@@ -61,6 +61,20 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("--name", help="dataset name (default: the file name)")
     importer.add_argument("--by", default="command line", help="who is importing (audit log)")
     importer.add_argument("--report", metavar="FILE.csv", help="write the rejected rows as CSV")
+    population = commands.add_parser(
+        "population", help="store residents per ward (Census 2021 from Nomis, or a CSV)"
+    )
+    pop_source = population.add_mutually_exclusive_group(required=True)
+    pop_source.add_argument("--fetch", action="store_true", help="download from Nomis")
+    pop_source.add_argument("--from", dest="from_file", metavar="FILE.csv",
+                            help="a CSV of ward code and population")
+    population.add_argument("--url", help="Nomis query URL (default: Census 2021, TS001)")
+
+    indicator = commands.add_parser(
+        "indicator", help="store a context indicator per ward from a CSV of code and value"
+    )
+    indicator.add_argument("name", help="what the figure is, e.g. 'Born in Romania'")
+    indicator.add_argument("file", metavar="FILE.csv")
     return parser
 
 
@@ -85,6 +99,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
             return _wards(args, settings)
         if args.command == "demo":
             return _demo(args, settings)
+        if args.command in ("population", "indicator"):
+            return _ward_values(args, settings)
         return _import(args, settings)
     except AtlasDataError as error:
         print(f"error: {error.message}", file=sys.stderr)
@@ -168,4 +184,30 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     dataset_id = store_report(store, report, imported_by=args.by, name=args.name)
     print(f"Stored {report.rows_accepted:,} rows as dataset {dataset_id}.")
+    return EXIT_OK
+
+
+def _ward_values(args: argparse.Namespace, settings: Settings) -> int:
+    from geodata.store import Store
+    from geodata.wardvalues import (
+        NOMIS_POPULATION_URL,
+        POPULATION,
+        fetch_nomis_population,
+        read_ward_values,
+    )
+
+    if args.command == "population" and args.fetch:
+        source = args.url or NOMIS_POPULATION_URL
+        values = fetch_nomis_population(source, timeout=settings.http_timeout)
+    else:
+        path = Path(args.from_file if args.command == "population" else args.file)
+        if not path.is_file():
+            raise AtlasDataError("The file does not exist.", source=str(path),
+                                 fix="Check the path and try again.")
+        source = path.name
+        values = read_ward_values(path.read_bytes(), path.name)
+    name = POPULATION if args.command == "population" else args.name
+    role = POPULATION if args.command == "population" else "indicator"
+    Store(settings.database_url).save_ward_values(name, values, role=role, source=source)
+    print(f"Stored '{name}' for {len(values)} wards (total {values['value'].sum():,.0f}).")
     return EXIT_OK

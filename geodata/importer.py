@@ -614,6 +614,54 @@ def _validate_crime(raw, name, columns, wards, tell) -> ImportReport:
     )
 
 
+_VENUE_NAMES = ("venue", "venue name", "site", "site name", "name", "place", "premises")
+
+
+def read_venues(data: bytes, name: str, *, wards: gpd.GeoDataFrame) -> ImportReport:
+    """Read candidate venues (churches, shelters, transport hubs...) for site recommendation.
+
+    Venues are places, not people, so their names are kept. Locations come in any of the
+    forms records accept; venues outside Barnet are rejected like records.
+
+    Parameters
+    ----------
+    data : bytes
+    name : str
+        File name (its suffix decides the format).
+    wards : geopandas.GeoDataFrame
+
+    Returns
+    -------
+    ImportReport
+        ``accepted`` has ``name, x, y, ward_code``.
+    """
+    try:
+        raw = read_records(data, name)
+    except ImportFileError as error:
+        return _unreadable(name, "venue", error.message)
+    columns = match_columns([c for c in raw.frame.columns if not c.startswith("_")])
+    rows = _Rows(raw.frame[ROW_NUMBER].to_numpy())
+    notes = list(raw.notes)
+    x, y = _locate(raw, columns, rows, notes)
+    codes = np.full(len(x), None, dtype=object)
+    located = np.isfinite(x)
+    codes[located] = ward_codes_of(x[located], y[located], wards)
+    rows.reject(located & (codes == None), OUTSIDE, None)  # noqa: E711
+    label_col = next(
+        (c for c in raw.frame.columns if normalise_header(c) in _VENUE_NAMES), None
+    )
+    labels = (
+        raw.frame[label_col].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+        if label_col else np.array([f"Venue on row {r}" for r in rows.rows], dtype=object)
+    )
+    ok = rows.ok
+    accepted = pd.DataFrame({"name": labels[ok], X: x[ok], Y: y[ok], WARD_CODE: codes[ok]})
+    return ImportReport(
+        file_name=name, kind="venue", rows_read=raw.rows_read, accepted=accepted,
+        rejected=rows.frame(raw.broken), columns=columns, notes=tuple(notes),
+    )
+
+
 def store_report(
     store: Store,
     report: ImportReport,

@@ -112,15 +112,31 @@ audit_table = sa.Table(
     sa.Column("details", sa.Text, nullable=False),
 )
 
+ward_values_table = sa.Table(
+    "ward_values",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column(WARD_CODE, sa.String(9), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),  # population or indicator
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("source", sa.String(255), nullable=False),
+    sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # Ordered migrations; each runs once, in its own transaction, and is recorded.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+VERSION_1_TABLES = (meta_table, datasets_table, records_table, crime_table, audit_table)
 
 
 def _migrate_to_1(conn: Connection) -> None:
-    metadata.create_all(conn)
+    metadata.create_all(conn, tables=list(VERSION_1_TABLES))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_to_1}
+def _migrate_to_2(conn: Connection) -> None:
+    ward_values_table.create(conn)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
 
 
 @dataclass(frozen=True)
@@ -319,6 +335,53 @@ class Store:
         query = sa.select(*(crime_table.c[c] for c in CRIME_COLUMNS))
         with self.engine.connect() as conn:
             return pd.read_sql(query, conn)
+
+    # ----------------------------------------------------------------- ward figures
+
+    def save_ward_values(self, name: str, values: pd.DataFrame, *, role: str, source: str) -> None:
+        """Store one figure per ward (replacing any figures of the same name).
+
+        Parameters
+        ----------
+        name : str
+            e.g. ``population`` or ``Born in Romania``.
+        values : pandas.DataFrame
+            ``ward_code``, ``value``.
+        role : {"population", "indicator"}
+        source : str
+            Where the figures came from (file name or URL).
+        """
+        now = dt.datetime.now(dt.UTC)
+        with self.engine.begin() as conn:
+            conn.execute(ward_values_table.delete().where(ward_values_table.c.name == name))
+            conn.execute(
+                ward_values_table.insert(),
+                [
+                    {"name": name, WARD_CODE: code, "role": role, "value": float(value),
+                     "source": source, "loaded_at": now}
+                    for code, value in zip(values[WARD_CODE], values["value"], strict=True)
+                ],
+            )
+            self._bump_version(conn)
+
+    def load_ward_values(self) -> pd.DataFrame:
+        """Return every stored ward figure (name, ward_code, role, value, source)."""
+        query = sa.select(
+            ward_values_table.c.name, ward_values_table.c[WARD_CODE], ward_values_table.c.role,
+            ward_values_table.c.value, ward_values_table.c.source,
+        )
+        with self.engine.connect() as conn:
+            return pd.read_sql(query, conn)
+
+    def delete_ward_values(self, name: str) -> bool:
+        """Delete the figures of one name; return whether there were any."""
+        with self.engine.begin() as conn:
+            deleted = conn.execute(
+                ward_values_table.delete().where(ward_values_table.c.name == name)
+            ).rowcount
+            if deleted:
+                self._bump_version(conn)
+        return bool(deleted)
 
     # ----------------------------------------------------------------- audit
 

@@ -160,3 +160,50 @@ def cache_store_datasets(home) -> int:
     from geodata.store import Store
 
     return len(Store(f"sqlite:///{home / 'atlas.sqlite'}").list_datasets())
+
+
+def test_priorities_page_through_its_parameters(atlas_home):
+    at = run_app()
+    at.switch_page("screens/priorities.py").run(timeout=120)
+    assert not at.exception
+    assert "sites would put about" in at.markdown[0].value or any(
+        "sites would put about" in m.value for m in at.markdown
+    )
+    wards = at.dataframe[0].value
+    assert list(wards.columns)[:3] == ["Rank", "Ward", "Referrals"]
+    assert at.dataframe[2].value["Site"].tolist() == [1, 2, 3, 4, 5]
+    for cell in (250, 1000):
+        at.select_slider(key="p_cell").set_value(cell).run(timeout=120)
+        assert not at.exception
+        assert f"Grid cells ({cell} m), most in need first" in [s.value for s in at.subheader]
+    at.slider(key="p_radius").set_value(800).run(timeout=120)
+    at.number_input(key="p_sites").set_value(2).run(timeout=120)
+    assert not at.exception and len(at.dataframe[2].value) == 2
+    at.radio(key="p_layer").set_value("Smoothed surface").run(timeout=120)
+    at.checkbox(key="p_own_bw").check().run(timeout=120)
+    assert not at.exception
+
+
+def test_priorities_with_uploaded_venues(atlas_home):
+    at = run_app()
+    at.switch_page("screens/priorities.py").run(timeout=120)
+    venues = "venue,postcode\nHendon Town Hall,NW4 4AA\nNowhere,ZZ9 9ZZ\n"
+    at.file_uploader(key="p_venues").upload("venues.csv", venues.encode(), "text/csv")
+    at.run(timeout=120)
+    assert not at.exception
+    assert any("Choosing among 1 venues" in c.value for c in at.caption)
+    assert at.dataframe[2].value["Where"].tolist() == ["Hendon Town Hall"]
+
+
+def test_trends_page(atlas_home):
+    at = run_app()
+    at.switch_page("screens/trends.py").run(timeout=60)
+    assert not at.exception
+    at.radio(key="t_kind").set_value("outreach").run()
+    at.multiselect(key="t_categories").set_value(["patrol"]).run()
+    assert not at.exception
+    at.selectbox(key="t_second").set_value("4 weeks before the campaign").run()
+    assert any("two different periods" in i.value for i in at.info)
+    at.selectbox(key="t_second").set_value("4 weeks after the campaign").run()
+    table = at.dataframe[-1].value
+    assert len(table) == 24 and "Change in neighbouring wards" in table.columns

@@ -400,3 +400,15 @@ def test_demo_file_round_trip(tmp_path, cli_settings):
     records = store.load_records()
     assert set(records[KIND]) == {"referral", "outreach"}
     assert np.issubdtype(records[DATE].dtype, np.datetime64)
+
+
+def test_venues_keep_their_names_and_need_a_location():
+    text = (
+        "Venue,Postcode,Latitude,Longitude\n"
+        "St Mary's Church,NW4 4AA,,\n"
+        f"Night shelter,,{LAT0},{LON0}\n"
+        "Nowhere,,,\n"
+    )
+    report = imp.read_venues(text.encode(), "venues.csv", wards=WARDS)
+    assert report.accepted["name"].tolist() == ["St Mary's Church", "Night shelter"]
+    assert reasons(report) == {4: imp.NO_LOCATION}

@@ -50,7 +50,7 @@ def add(store, frame, kind="referral", **kwargs):
 
 def test_round_trip_list_and_delete(store_url):
     store = Store(store_url)
-    assert store.schema_version() == 1 and not store.has_records()
+    assert store.schema_version() == 2 and not store.has_records()
     v0 = store.data_version()
     first = add(store, records(3))
     second = add(store, records(2), synthetic=True)
@@ -82,7 +82,7 @@ def test_crime_rows_are_kept_apart(store_url):
 def test_reopening_keeps_data_and_schema(store_url):
     add(Store(store_url), records(4))
     again = Store(store_url)
-    assert again.schema_version() == 1 and len(again.load_records()) == 4
+    assert again.schema_version() == 2 and len(again.load_records()) == 4
 
 
 def test_audit_log(store_url):
@@ -165,3 +165,22 @@ def test_two_analysts_importing_at_once(store_url):
     store = Store(store_url)
     assert sorted(d.name for d in store.list_datasets()) == ["first", "second"]
     assert len(store.load_records()) == 40_000
+
+
+def test_an_old_database_is_migrated(store_url):
+    from geodata import store as store_module
+
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:  # a database as version 1 left it
+        store_module.metadata.create_all(conn, tables=list(store_module.VERSION_1_TABLES))
+        conn.execute(store_module.meta_table.insert().values(key="schema_version", value="1"))
+    engine.dispose()
+    store = Store(store_url)
+    assert store.schema_version() == 2
+    values = pd.DataFrame({"ward_code": ["E05013628"], "value": [17079.0]})
+    store.save_ward_values("population", values, role="population", source="test.csv")
+    assert store.load_ward_values()["value"].tolist() == [17079.0]
+    store.save_ward_values("population", values.assign(value=1.0), role="population",
+                           source="again.csv")
+    assert store.load_ward_values()["source"].tolist() == ["again.csv"]
+    assert store.delete_ward_values("population") and store.load_ward_values().empty

@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 from analysis.context import crime_by_ward
 from analysis.views import compute_map_view
 from dashboard import cache, components, maps, sidebar
-from dashboard.classes import classify_counts
+from dashboard.classes import LegendEntry, LegendSection, classify_counts
 from geodata.schema import OUTREACH
 
 data = cache.atlas_data()
@@ -35,7 +35,7 @@ if classified is not None:
 else:
     layer = maps.build_outline_layer(shapes, areas.positions, name="Areas")
 layers = [layer]
-outreach_note = None
+legend = [LegendSection("Referrals", classified.legend)] if classified else []
 if OUTREACH in filters.kinds:
     layers.append(maps.build_outreach_layer(view, geometry))
     outreach_note = (
@@ -43,9 +43,11 @@ if OUTREACH in filters.kinds:
         if view.outreach_points is not None
         else "outreach activities per ward (circle area grows with the count)"
     )
+    legend.append(
+        LegendSection("Outreach", (LegendEntry(maps.OUTREACH_COLOUR, outreach_note),), True)
+    )
 
 centre, zoom = maps.fit_view(geography.wards.geometry.iloc[view.wards.positions].total_bounds)
-crime_note = None
 if state.crime is not None and data.crime is not None:
     crimes, months = crime_by_ward(
         data.crime, filters.window, state.crime, view.wards.positions, len(geography.ward_codes)
@@ -58,6 +60,7 @@ if state.crime is not None and data.crime is not None:
         f"police.uk crimes per ward, {', '.join(months) or 'no month in this window'}"
         f" ({', '.join(state.crime) or 'all types'}; circle area grows with the count)"
     )
+    legend.append(LegendSection("Context", (LegendEntry(maps.CRIME_COLOUR, crime_note),), True))
 
 map_col, legend_col = st.columns([3, 1])
 with map_col:
@@ -73,7 +76,7 @@ with map_col:
     )
 with legend_col:
     st.subheader("Legend")
-    components.render_legend(classified, outreach=outreach_note, crime=crime_note)
+    components.render_legend(legend)
 
 st.subheader("Figures shown on the map")
 st.dataframe(
@@ -83,4 +86,4 @@ st.dataframe(
     key="map_table",
 )
 components.render_disclosure_note()
-components.render_attribution(basemap, crime=crime_note is not None)
+components.render_attribution(basemap, crime=state.crime is not None)

@@ -1,0 +1,271 @@
+"""The Priorities view: hot spots, outreach gaps, recommended sites and the smoothed surface.
+
+One call, :func:`compute_priorities`, does the work of the Priorities page for a set of
+filters and parameters, from the record index alone (no spatial join per call).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from analysis.dataset import AtlasData
+from analysis.density import DensitySurface, compute_density
+from analysis.filters import Filters, record_mask
+from analysis.grid import CELL_SIZES
+from analysis.hotspots import CLASS_LABELS, HotspotResult, compute_hotspots, grid_weights
+from analysis.index import ward_positions
+from analysis.priorities import (
+    AREA,
+    SiteRecommendation,
+    outreach_within,
+    rank_outreach_gaps,
+    recommend_sites,
+)
+from analysis.trends import describe_window
+from geodata.disclosure import DEFAULT_POLICY, DisclosurePolicy, disclose_counts
+from geodata.schema import OUTREACH, REFERRAL
+
+FINE = min(CELL_SIZES)
+HOTSPOT = "hotspot"
+RATE = "rate"  # demand, outreach coverage and the smoothed surface use the finest grid
+
+
+@dataclass(frozen=True)
+class Priorities:
+    """Everything the Priorities page shows: only disclosed figures, ranks and classes.
+
+    It holds no count and no statistic that could be turned back into one, so it may be
+    cached for every user.
+
+    Attributes
+    ----------
+    cell_size : int
+        The grid for hot spots and cell gaps.
+    cells : numpy.ndarray
+        Positions of the grid cells in view (overlapping the selected wards).
+    hotspot_classes : numpy.ndarray of int8
+        Gi* class (-3..3, see :data:`analysis.hotspots.CLASS_LABELS`) of each cell in view.
+    stable : numpy.ndarray of bool
+        Cells that are hot at 90 % or more at this size and at ``partner_size``.
+    partner_size : int
+    ward_hotspot_classes : numpy.ndarray of int8
+        Gi* class of every ward (computed over all wards; the selection narrows the list).
+    ward_gaps, cell_gaps : pandas.DataFrame
+        Ranked outreach gaps (see :func:`analysis.priorities.rank_outreach_gaps`); the
+        ward ranking also has ``hotspot`` (class in words) and, with population, ``rate``.
+    sites : SiteRecommendation
+    site_points : numpy.ndarray
+        (K, 2) chosen sites, metres.
+    site_names : list of str
+    fine_cells : numpy.ndarray
+        Positions of the finest-grid cells in view.
+    density : DensitySurface
+        Over ``fine_cells``.
+    """
+
+    cell_size: int
+    cells: np.ndarray
+    hotspot_classes: np.ndarray
+    stable: np.ndarray
+    partner_size: int
+    ward_hotspot_classes: np.ndarray
+    ward_gaps: pd.DataFrame
+    cell_gaps: pd.DataFrame
+    sites: SiteRecommendation
+    site_points: np.ndarray
+    site_names: list[str]
+    fine_cells: np.ndarray
+    density: DensitySurface
+
+
+def compute_priorities(
+    data: AtlasData,
+    filters: Filters,
+    *,
+    cell_size: int,
+    radius_m: float,
+    sites: int,
+    venues: pd.DataFrame | None = None,
+    bandwidth_m: float | None = None,
+    population: dict[str, float] | None = None,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+) -> Priorities:
+    """Compute hot spots, gaps, sites and the smoothed surface for the filters.
+
+    Parameters
+    ----------
+    data : AtlasData
+    filters : Filters
+        Window, wards and categories (both kinds are used whatever ``filters.kinds``).
+    cell_size : int
+        One of :data:`analysis.grid.CELL_SIZES`.
+    radius_m : float
+        Walking radius R.
+    sites : int
+        How many sites to recommend (K).
+    venues : pandas.DataFrame, optional
+        Candidate venues (``name, x, y`` in metres); grid centres otherwise.
+    bandwidth_m : float, optional
+        Override the smoothed surface's bandwidth.
+    population : dict of str to float, optional
+        Residents per ward code: adds referrals per 1,000 residents to the ward ranking.
+    policy : DisclosurePolicy
+
+    Returns
+    -------
+    Priorities
+
+    Raises
+    ------
+    ValueError
+        For a cell size without a grid.
+    """
+    geo, index = data.geography, data.index
+    if cell_size not in geo.grids:
+        raise ValueError(f"cell_size must be one of {sorted(geo.grids)}, not {cell_size!r}")
+    both = replace(filters, kinds=(REFERRAL, OUTREACH))
+    referrals = record_mask(index, geo, both, REFERRAL)
+    outreach = record_mask(index, geo, both, OUTREACH)
+    wards = ward_positions(geo, filters.wards)
+
+    def in_view(size: int) -> np.ndarray:
+        return np.flatnonzero(geo.ward_cells[size][wards].any(axis=0))
+
+    def cell_counts(mask: np.ndarray, size: int) -> np.ndarray:
+        return np.bincount(index.cells[size][mask], minlength=geo.grids[size].n_cells)
+
+    cells = in_view(cell_size)
+    hot = _grid_hotspots(data, cell_counts(referrals, cell_size), cell_size, cells)
+    partner = _partner(cell_size)
+    partner_cells = in_view(partner)
+    partner_hot = _grid_hotspots(data, cell_counts(referrals, partner), partner, partner_cells)
+    stable = _stable(data, cell_size, cells, hot.hot(), partner, partner_cells, partner_hot.hot())
+
+    ward_counts = np.bincount(index.ward[referrals], minlength=len(geo.ward_codes))
+    ward_hot = compute_hotspots(ward_counts, geo.ward_weights)
+
+    fine = geo.grids[FINE]
+    fine_cells = in_view(FINE)
+    fine_refs = cell_counts(referrals, FINE)
+    fine_out = cell_counts(outreach, FINE)
+    out_cells = np.flatnonzero(fine_out)
+    out_points, out_counts = fine.centroids()[out_cells], fine_out[out_cells]
+    period = describe_window(filters.window)
+
+    near_ward = geo.ward_cell_distance[FINE][wards][:, out_cells] <= radius_m
+    ward_gaps = rank_outreach_gaps(
+        [geo.ward_codes[i] for i in wards], [geo.ward_names[i] for i in wards],
+        ward_counts[wards], near_ward @ out_counts, radius_m=radius_m, period=period,
+        policy=policy,
+    )
+    position = {code: i for i, code in enumerate(geo.ward_codes)}
+    ranked = [position[c] for c in ward_gaps[AREA]]
+    ward_gaps[HOTSPOT] = [CLASS_LABELS[int(c)] for c in ward_hot.classes[ranked]]
+    if population:
+        ward_gaps[RATE] = rates_per_thousand(
+            list(ward_gaps[AREA]), ward_counts[ranked], population, policy
+        )
+    centres = geo.grids[cell_size].centroids()[cells]
+    cell_gaps = rank_outreach_gaps(
+        [str(c) for c in cells], [_cell_name(geo, cell_size, c) for c in cells],
+        cell_counts(referrals, cell_size)[cells],
+        outreach_within(centres, out_points, out_counts, radius_m),
+        radius_m=radius_m, period=period, policy=policy,
+    )
+
+    demand_cells = fine_cells[fine_refs[fine_cells] > 0]
+    if venues is not None and len(venues):
+        candidates, names = venues[["x", "y"]].to_numpy(float), venues["name"].tolist()
+    else:
+        candidates = centres
+        names = [_cell_name(geo, cell_size, c) for c in cells]
+    recommendation = recommend_sites(
+        fine.centroids()[demand_cells], fine_refs[demand_cells], candidates,
+        sites=sites, radius_m=radius_m, current_points=out_points,
+    )
+    density = compute_density(fine_refs, fine, bandwidth_m=bandwidth_m, policy=policy)
+    return Priorities(
+        cell_size=cell_size,
+        cells=cells,
+        hotspot_classes=hot.classes,
+        stable=stable,
+        partner_size=partner,
+        ward_hotspot_classes=ward_hot.classes,
+        ward_gaps=ward_gaps,
+        cell_gaps=cell_gaps,
+        sites=recommendation,
+        site_points=candidates[recommendation.chosen],
+        site_names=[names[i] for i in recommendation.chosen],
+        fine_cells=fine_cells,
+        density=replace(density, classes=density.classes[fine_cells]),
+    )
+
+
+def _grid_hotspots(data, counts, size, cells) -> HotspotResult:
+    grid = data.geography.grids[size]
+    return compute_hotspots(counts[cells], grid_weights(grid, cells))
+
+
+def _partner(size: int) -> int:
+    sizes = sorted(CELL_SIZES)
+    i = sizes.index(size)
+    return sizes[i + 1] if i + 1 < len(sizes) else sizes[i - 1]
+
+
+def _stable(data, size, cells, hot, partner, partner_cells, partner_hot) -> np.ndarray:
+    """Cells hot here whose area is also hot at the partner size."""
+    grids = data.geography.grids
+    hot_partner = np.zeros(grids[partner].n_cells, dtype=bool)
+    hot_partner[partner_cells[partner_hot]] = True
+    if partner > size:  # coarser: the partner cell containing this cell's centre
+        parent = grids[partner].cell_of(*grids[size].centroids()[cells].T)
+        return hot & (parent >= 0) & hot_partner[np.maximum(parent, 0)]
+    # finer: any hot child cell within this one
+    parent_of_child = grids[size].cell_of(*grids[partner].centroids().T)
+    hot_here = np.zeros(grids[size].n_cells, dtype=bool)
+    hot_here[parent_of_child[hot_partner & (parent_of_child >= 0)]] = True
+    return hot & hot_here[cells]
+
+
+def _cell_name(geo, size: int, cell: int) -> str:
+    """Name a cell by its ward and its grid reference (easting/northing of its centre, km)."""
+    x, y = geo.grids[size].centroids()[cell]
+    ward = int(np.argmin(geo.ward_cell_distance[size][:, cell]))
+    return f"{geo.ward_names[ward]}, {size} m cell at {x / 1000:.2f} E {y / 1000:.2f} N km"
+
+
+def rates_per_thousand(
+    ward_codes, counts: np.ndarray, population: dict[str, float],
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+) -> list[str]:
+    """Return referrals per 1,000 residents per ward, from the disclosed counts.
+
+    Rates are worked out from the rounded counts, and not given where the count is
+    suppressed, so a rate never reveals what the count hides.
+
+    Parameters
+    ----------
+    ward_codes : sequence of str
+    counts : numpy.ndarray
+        True referral counts per ward.
+    population : dict of str to float
+    policy : DisclosurePolicy
+
+    Returns
+    -------
+    list of str
+    """
+    shown = disclose_counts(counts, policy)
+    out = []
+    for code, value, label in zip(ward_codes, shown.values, shown.labels, strict=True):
+        people = population.get(code)
+        if not people:
+            out.append("no population")
+        elif np.isnan(value):
+            out.append(f"not given ({label} referrals)")
+        else:
+            out.append(f"{1000 * value / people:.2f}")
+    return out

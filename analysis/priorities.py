@@ -1,0 +1,220 @@
+"""Where outreach should go next: the outreach gap and recommended sites.
+
+*Outreach gap.* For every ward or grid cell, referrals in the period are set against outreach
+coverage: the outreach activities within a walking radius R of the area in the same period.
+Across the areas ranked, there are C outreach activities nearby per referral. The gap of an
+area is the referrals that its own outreach would not cover at that usual rate:
+gap = max(0, referrals - outreach nearby / C). Areas are ranked by gap, then by referrals
+per outreach activity. The score itself is never shown (it would give the count away), only
+the rank and a reason in disclosed figures.
+
+*Recommended sites.* A maximal covering location model (spopt's MCLP) picks K sites from
+candidates (grid centres or a list of venues) so that as many referrals as possible lie
+within R of a site, and reports that share next to what current outreach covers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pulp
+from scipy.spatial import cKDTree
+from scipy.spatial.distance import cdist
+from spopt.locate import MCLP
+
+from geodata.disclosure import DEFAULT_POLICY, DisclosurePolicy, disclose_counts
+
+DEFAULT_RADIUS_M = 400
+DEFAULT_SITES = 5
+RANK = "rank"
+AREA = "area"
+NAME = "name"
+REFERRALS = "referrals"
+OUTREACH_NEARBY = "outreach_nearby"
+REASON = "reason"
+
+
+def outreach_within(
+    area_points: np.ndarray, outreach_points: np.ndarray, outreach_counts: np.ndarray,
+    radius_m: float,
+) -> np.ndarray:
+    """Count outreach activities within a radius of each area point.
+
+    Parameters
+    ----------
+    area_points : numpy.ndarray
+        (n, 2) points in metres (area centres).
+    outreach_points : numpy.ndarray
+        (m, 2) where outreach happened (cell centres), metres.
+    outreach_counts : numpy.ndarray
+        Activities at each outreach point.
+    radius_m : float
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    if not len(outreach_points) or not len(area_points):
+        return np.zeros(len(area_points), dtype="int64")
+    tree = cKDTree(outreach_points)
+    near = tree.query_ball_point(area_points, r=radius_m)
+    return np.array([int(outreach_counts[idx].sum()) for idx in near], dtype="int64")
+
+
+def rank_outreach_gaps(
+    codes,
+    names,
+    referrals: np.ndarray,
+    outreach_nearby: np.ndarray,
+    *,
+    radius_m: float,
+    period: str,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+) -> pd.DataFrame:
+    """Rank areas by their outreach gap (see the module docstring).
+
+    Parameters
+    ----------
+    codes, names : sequence of str
+        The areas.
+    referrals : numpy.ndarray
+        True referral counts per area (used for ordering only, never returned).
+    outreach_nearby : numpy.ndarray
+        Outreach activities within ``radius_m`` per area.
+    radius_m : float
+    period : str
+        The period in words, for the reasons ("the 13 weeks to 31 Mar 2024").
+    policy : DisclosurePolicy
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank, area, name, referrals`` (disclosed text), ``outreach_nearby, reason``,
+        best first; areas with no referrals are left out.
+    """
+    referrals = np.asarray(referrals, dtype="int64")
+    outreach_nearby = np.asarray(outreach_nearby, dtype="int64")
+    per_referral = outreach_nearby.sum() / max(referrals.sum(), 1)
+    expected_cover = outreach_nearby / per_referral if per_referral else 0.0
+    gap = np.maximum(0.0, referrals - expected_cover)
+    ratio = referrals / (1.0 + outreach_nearby)
+    keep = np.flatnonzero(referrals > 0)
+    order = keep[np.lexsort((-referrals[keep], -ratio[keep], -gap[keep]))]
+    shown = disclose_counts(referrals[order], policy)
+    reasons = [
+        _reason(label, int(o), radius_m, period)
+        for label, o in zip(shown.labels, outreach_nearby[order], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            RANK: np.arange(1, len(order) + 1),
+            AREA: [codes[i] for i in order],
+            NAME: [names[i] for i in order],
+            REFERRALS: shown.labels,
+            OUTREACH_NEARBY: outreach_nearby[order],
+            REASON: reasons,
+        }
+    )
+
+
+def _reason(label: str, outreach: int, radius_m: float, period: str) -> str:
+    if label.startswith("<"):
+        referrals = f"fewer than {label[1:]} referrals"
+    elif label == "c":
+        referrals = "referrals (count withheld)"
+    else:
+        referrals = f"about {label} referrals"
+    visits = "no outreach activity" if outreach == 0 else (
+        f"{outreach:,} outreach activit{'y' if outreach == 1 else 'ies'}"
+    )
+    return f"{referrals} in {period}; {visits} within {radius_m:,.0f} m"
+
+
+@dataclass(frozen=True)
+class SiteRecommendation:
+    """Sites chosen to cover the most referral demand.
+
+    Attributes
+    ----------
+    chosen : numpy.ndarray
+        Positions of the chosen candidates, in the order given.
+    covered_share : float
+        Share of referrals within the radius of a chosen site (0-1).
+    current_share : float or None
+        Share within the radius of current outreach, when given.
+    radius_m : float
+    """
+
+    chosen: np.ndarray
+    covered_share: float
+    current_share: float | None
+    radius_m: float
+
+
+def recommend_sites(
+    demand_points: np.ndarray,
+    demand: np.ndarray,
+    candidates: np.ndarray,
+    *,
+    sites: int = DEFAULT_SITES,
+    radius_m: float = DEFAULT_RADIUS_M,
+    current_points: np.ndarray | None = None,
+) -> SiteRecommendation:
+    """Choose sites with a maximal covering location model (spopt MCLP, CBC solver).
+
+    Parameters
+    ----------
+    demand_points : numpy.ndarray
+        (n, 2) where referrals are (cell centres), metres.
+    demand : numpy.ndarray
+        Referrals at each demand point.
+    candidates : numpy.ndarray
+        (m, 2) possible sites, metres.
+    sites : int
+        How many sites to choose (K).
+    radius_m : float
+        Walking radius R that a site covers.
+    current_points : numpy.ndarray, optional
+        Where outreach went in the period, to compare coverage.
+
+    Returns
+    -------
+    SiteRecommendation
+
+    Raises
+    ------
+    ValueError
+        For K below 1, a radius that is not positive, or no candidates.
+    """
+    if sites < 1:
+        raise ValueError(f"sites must be at least 1, not {sites!r}")
+    if not radius_m > 0:
+        raise ValueError(f"radius_m must be a positive number of metres, not {radius_m!r}")
+    if not len(candidates):
+        raise ValueError("there are no candidate sites to choose from")
+    demand = np.asarray(demand, dtype="float64")
+    total = demand.sum()
+    current = None
+    if current_points is not None and total:
+        current = _covered(demand_points, demand, current_points, radius_m) / total
+    if not total:
+        return SiteRecommendation(np.array([], dtype="int64"), 0.0, current, radius_m)
+    k = min(sites, len(candidates))
+    cost = cdist(demand_points, candidates)
+    model = MCLP.from_cost_matrix(cost, demand, service_radius=radius_m, p_facilities=k)
+    model.solve(pulp.PULP_CBC_CMD(msg=False))
+    chosen = np.array(
+        [j for j, var in enumerate(model.fac_vars) if var.value() and var.value() > 0.5],
+        dtype="int64",
+    )
+    covered = _covered(demand_points, demand, candidates[chosen], radius_m)
+    return SiteRecommendation(chosen, covered / total, current, radius_m)
+
+
+def _covered(points: np.ndarray, demand: np.ndarray, sites: np.ndarray, radius: float) -> float:
+    if not len(sites) or not len(points):
+        return 0.0
+    nearest, _ = cKDTree(sites).query(points)
+    return float(demand[nearest <= radius].sum())

@@ -1,0 +1,78 @@
+"""Priorities page: hot spots, outreach gaps and recommended sites, with the method."""
+
+import hashlib
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from analysis.grid import CELL_SIZES, DEFAULT_CELL_SIZE
+from analysis.priorities import DEFAULT_RADIUS_M, DEFAULT_SITES
+from dashboard import cache, components, maps, sidebar
+from dashboard.priority_map import HOT_SPOTS, SURFACE, build_priority_layers
+from geodata.importer import read_venues
+from geodata.wardvalues import POPULATION
+
+data = cache.atlas_data()
+geography, geometry = cache.geography()
+state, filters = sidebar.render_filters(data, layers=False)
+
+st.title("Priorities: where outreach should go next")
+st.caption(filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True))))
+left, middle, right = st.columns(3)
+cell_size = left.select_slider("Grid cell size (m)", CELL_SIZES, value=DEFAULT_CELL_SIZE,
+                               key="p_cell")
+radius = middle.slider("Walking radius R (m)", 200, 1000, DEFAULT_RADIUS_M, step=50,
+                       key="p_radius")
+sites = right.number_input("Sites to recommend (K)", 1, 15, DEFAULT_SITES, key="p_sites")
+with st.expander("Candidate venues and smoothing"):
+    upload = st.file_uploader("Venues to choose from (CSV or Excel: a name and a location)",
+                              type=["csv", "xlsx"], key="p_venues")
+    own_bandwidth = st.checkbox("Set the smoothing bandwidth myself", key="p_own_bw")
+    bandwidth = st.number_input("Bandwidth (m)", 250, 3000, 800, step=50, key="p_bw",
+                                disabled=not own_bandwidth)
+venues = venues_key = None
+if upload is not None:
+    report = read_venues(upload.getvalue(), upload.name, wards=geography.wards)
+    if report.error or not report.rows_accepted:
+        st.error(report.error or "None of the venues could be placed in Barnet.")
+    else:
+        venues, venues_key = report.accepted, hashlib.sha256(upload.getvalue()).hexdigest()
+        st.caption(f"Choosing among {report.rows_accepted:,} venues from {upload.name}.")
+        if report.rows_rejected:
+            st.warning(" ".join(report.summary()[1:]))
+
+with st.spinner("Working out hot spots, gaps and sites…"):
+    result = cache.priorities(
+        data.version, filters, cell_size, float(radius), int(sites),
+        float(bandwidth) if own_bandwidth else None, venues_key, data, venues,
+        data.ward_figures(POPULATION),
+    )
+
+st.markdown(
+    f"**These {len(result.site_points)} sites would put about "
+    f"{result.sites.covered_share:.0%} of the referrals within {radius} m of outreach.** "
+    f"Outreach in the period reached about {(result.sites.current_share or 0):.0%} of them "
+    "within the same distance."
+)
+show = st.radio("Map shows", [HOT_SPOTS, SURFACE], horizontal=True, key="p_layer")
+layers, legend = build_priority_layers(result, geometry, show=show, radius_m=radius)
+map_col, legend_col = st.columns([3, 1])
+with map_col:
+    st_folium(
+        maps.build_base_map(geometry), key="priorities_map", feature_group_to_add=layers,
+        returned_objects=[], height=560, use_container_width=True,
+    )
+with legend_col:
+    components.render_legend(legend)
+
+st.subheader("Wards, most in need first")
+st.dataframe(components.ranking_table(result.ward_gaps, "Ward"), hide_index=True, key="p_wards")
+st.subheader(f"Grid cells ({cell_size} m), most in need first")
+st.dataframe(components.ranking_table(result.cell_gaps.head(20), "Cell"), hide_index=True,
+             key="p_cells")
+st.subheader("Recommended sites")
+st.dataframe({"Site": list(range(1, len(result.site_names) + 1)), "Where": result.site_names},
+             hide_index=True, key="p_sites_table")
+components.render_method(cell_size, result.partner_size, radius, result.density)
+components.render_disclosure_note()
+components.render_attribution()

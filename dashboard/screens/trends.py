@@ -1,0 +1,77 @@
+"""Trends page: weekly series per category, and two periods compared ward by ward."""
+
+import pandas as pd
+import streamlit as st
+
+from analysis.trends import (
+    COUNT,
+    LABEL,
+    SERIES,
+    WEEK,
+    campaign_periods,
+    compare_periods,
+    weekly_series,
+)
+from dashboard import cache, components, sidebar
+from geodata.disclosure import DEFAULT_POLICY
+from geodata.schema import OUTREACH, REFERRAL
+
+data = cache.atlas_data()
+geography, _ = cache.geography()
+state, filters = sidebar.render_filters(data, layers=False)
+
+st.title("Trends")
+st.caption(filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True))))
+
+st.subheader("Week by week")
+kind = st.radio("Records", [REFERRAL, OUTREACH], horizontal=True, key="t_kind",
+                format_func=lambda k: "Referrals" if k == REFERRAL else "Outreach activities")
+series = weekly_series(data.index, geography, filters, kind)
+categories = [c for c in series[SERIES].unique() if c != "all"]
+shown = st.multiselect("Also show", categories, key="t_categories",
+                       placeholder="Only the weekly total")
+wide = series[series[SERIES].isin(["all", *shown])].pivot(index=WEEK, columns=SERIES,
+                                                           values=COUNT)
+wide = wide.rename(columns={"all": "all categories"})
+st.line_chart(wide, x_label="Week beginning (Monday)", y_label="Count per week")
+if kind == REFERRAL:
+    st.caption(
+        f"Weeks or categories with 1 to {DEFAULT_POLICY.k - 1} referrals are left as gaps in "
+        f"the line; counts are rounded to the nearest {DEFAULT_POLICY.rounding_base}."
+    )
+with st.expander("The same figures as a table"):
+    table = series.pivot(index=WEEK, columns=SERIES, values=LABEL)
+    table.index = pd.to_datetime(table.index).strftime("%d/%m/%Y")
+    st.dataframe(table, key="t_table")
+
+st.subheader("Two periods compared")
+periods = campaign_periods()
+periods["the filter's dates"] = filters.window
+names = list(periods)
+left, right = st.columns(2)
+first = left.selectbox("First period", names, index=0, key="t_first")
+second = right.selectbox("Second period", names, index=1, key="t_second")
+if first == second:
+    st.info("Choose two different periods to compare.")
+else:
+    a, b = periods[first], periods[second]
+    st.caption(f"First: {a.describe()}. Second: {b.describe()}.")
+    comparison = compare_periods(data.index, geography, filters, a, b, geography.ward_weights)
+    st.dataframe(
+        comparison.drop(columns="ward").rename(columns={
+            "name": "Ward", "first": first.capitalize(), "second": second.capitalize(),
+            "change": "Change in the ward", "neighbours": "Change in neighbouring wards",
+        }),
+        hide_index=True,
+        key="t_comparison",
+    )
+    st.markdown(
+        "**How to read this.** Where a ward and the periods together have at least 10 "
+        "referrals, an exact binomial test asks whether they split between the two periods "
+        "differently from what the periods' lengths would give; 'rise' or 'fall' is shown "
+        "only when that is significant at 95 %. Otherwise the figures speak for themselves. "
+        "A fall in a ward with a rise next door may mean displacement; rises in both may "
+        "mean diffusion, or more reporting after outreach."
+    )
+components.render_disclosure_note()
+components.render_attribution()

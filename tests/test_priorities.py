@@ -1,0 +1,234 @@
+"""Hot spots, smoothed surface, outreach gaps, site recommendation, trends and rates."""
+
+import datetime as dt
+import itertools
+
+import numpy as np
+import pytest
+import shapely
+from libpysal.weights import lat2W
+
+from analysis.dataset import build_atlas_data
+from analysis.density import compute_density, default_bandwidth
+from analysis.filters import Filters
+from analysis.grid import make_grid
+from analysis.hotspots import classify_significance, compute_hotspots
+from analysis.index import build_geography
+from analysis.plan import compute_priorities, rates_per_thousand
+from analysis.priorities import rank_outreach_gaps, recommend_sites
+from analysis.trends import campaign_periods, compare_periods, weekly_series
+from geodata.demo import generate_demo
+from geodata.disclosure import snap_to_weeks
+from geodata.schema import BARNET_WARD_CODES
+from tests.helpers import MONDAY, make_records, toy_wards
+
+N = 20
+EVERYTHING = Filters(window=snap_to_weeks(dt.date(2023, 1, 2), dt.date(2024, 3, 31)))
+
+
+def lattice(cluster: bool, seed: int = 3) -> np.ndarray:
+    counts = np.random.default_rng(seed).poisson(1.0, (N, N)).astype(float)
+    if cluster:
+        counts[8:11, 8:11] += 8
+    return counts.ravel()
+
+
+def test_planted_cluster_is_hot_at_99_percent_after_fdr():
+    result = compute_hotspots(lattice(cluster=True), lat2W(N, N, rook=False), seed=1)
+    classes = result.classes.reshape(N, N)
+    assert (classes[8:11, 8:11] == 3).all()
+    assert result.labels[9 * N + 9] == "hot spot, 99 % confidence"
+    # far from the cluster nothing is hot
+    assert (classes[:4, :4] <= 0).all() and (classes[-4:, -4:] <= 0).all()
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5], ids=["seed3", "seed4", "seed5"])
+def test_uniform_field_has_no_hot_spot(seed):
+    result = compute_hotspots(lattice(cluster=False, seed=seed), lat2W(N, N, rook=False), seed=1)
+    assert not result.hot(0.90).any()
+
+
+def test_constant_and_empty_fields_have_nothing():
+    w = lat2W(5, 5, rook=False)
+    assert not compute_hotspots(np.full(25, 3.0), w).classes.any()
+    assert not compute_hotspots(np.zeros(25), w).classes.any()
+
+
+def test_same_seed_same_result_and_inputs_untouched():
+    w = lat2W(N, N, rook=False)
+    counts = lattice(cluster=True)
+    before = (counts.copy(), dict(w.neighbors))
+    a = compute_hotspots(counts, w, seed=7)
+    b = compute_hotspots(counts, w, seed=7)
+    assert np.array_equal(a.z, b.z) and np.array_equal(a.classes, b.classes)
+    assert np.array_equal(counts, before[0]) and dict(w.neighbors) == before[1]
+
+
+def test_fdr_is_stricter_than_raw_p_values():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 1, 1000)
+    z = rng.normal(size=1000)
+    assert (classify_significance(z, p, fdr=False) != 0).sum() > 50
+    assert (classify_significance(z, p, fdr=True) != 0).sum() == 0
+
+
+def test_hotspot_input_checks():
+    with pytest.raises(ValueError, match="3 counts for 4 areas"):
+        compute_hotspots([1, 2, 3], lat2W(2, 2))
+    with pytest.raises(ValueError, match="permutations must be at least 1"):
+        compute_hotspots([1, 2, 3, 4], lat2W(2, 2), permutations=0)
+
+
+def test_ward_contiguity_of_toy_wards():
+    geography = build_geography(toy_wards())
+    neighbours = geography.ward_weights.neighbors
+    assert sorted(neighbours[0]) == [1, 6, 7]  # a corner of the 6 x 4 block: queen neighbours
+    assert len(neighbours[7]) == 8
+
+
+# --------------------------------------------------------------------- density
+
+
+def test_density_is_highest_at_a_cluster_and_masked_where_thin():
+    area = shapely.box(0, 0, 10_000, 10_000)
+    grid = make_grid(area, 250)
+    counts = np.zeros(grid.n_cells)
+    cluster = grid.cell_of([5_100.0], [5_100.0])[0]
+    counts[cluster] = 40
+    lonely = grid.cell_of([500.0], [9_500.0])[0]
+    counts[lonely] = 1
+    surface = compute_density(counts, grid, bandwidth_m=500)
+    assert surface.classes[cluster] == 5 and surface.rule == "set by the user"
+    assert surface.classes[lonely] == 0  # one referral: masked, never shown
+    assert "masked" in surface.labels[lonely]
+    default = compute_density(counts, grid)
+    assert default.rule.startswith("default") and default.bandwidth_m >= 250
+
+
+def test_default_bandwidth_grows_with_spread():
+    rng = np.random.default_rng(0)
+    tight = rng.normal(0, 300, (200, 2))
+    loose = rng.normal(0, 3000, (200, 2))
+    ones = np.ones(200)
+    assert default_bandwidth(loose, ones) > 5 * default_bandwidth(tight, ones)
+
+
+# --------------------------------------------------------------------- gaps and sites
+
+
+def test_gap_ranks_the_uncovered_cluster_first():
+    ranking = rank_outreach_gaps(
+        ["covered", "uncovered", "quiet"], ["Covered", "Uncovered", "Quiet"],
+        referrals=np.array([30, 20, 2]), outreach_nearby=np.array([40, 0, 0]),
+        radius_m=400, period="the 4 weeks to 1 Oct 2023",
+    )
+    assert ranking["area"].tolist()[0] == "uncovered"
+    assert ranking["reason"][0] == (
+        "about 20 referrals in the 4 weeks to 1 Oct 2023; no outreach activity within 400 m"
+    )
+    assert ranking.loc[ranking["area"] == "quiet", "referrals"].item() == "<5"
+    assert "score" not in ranking.columns  # the score would give the counts away
+
+
+def covered_by(points, demand, sites, radius):
+    d = np.hypot(*(points[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+    return demand[(d <= radius).any(axis=1)].sum()
+
+
+def test_mclp_matches_brute_force():
+    rng = np.random.default_rng(4)
+    points = rng.uniform(0, 3000, (25, 2))
+    demand = rng.integers(1, 10, 25).astype(float)
+    candidates = rng.uniform(0, 3000, (9, 2))
+    result = recommend_sites(points, demand, candidates, sites=3, radius_m=700)
+    best = max(
+        covered_by(points, demand, candidates[list(c)], 700)
+        for c in itertools.combinations(range(9), 3)
+    )
+    assert len(result.chosen) == 3
+    assert result.covered_share * demand.sum() == pytest.approx(best)
+
+
+def test_site_recommendation_checks_and_current_coverage():
+    points = np.array([[0.0, 0.0], [5000.0, 0.0]])
+    result = recommend_sites(points, np.array([3.0, 1.0]), points, sites=1, radius_m=100,
+                             current_points=np.array([[5000.0, 50.0]]))
+    assert result.covered_share == pytest.approx(0.75) and result.current_share == 0.25
+    with pytest.raises(ValueError, match="sites must be at least 1"):
+        recommend_sites(points, np.ones(2), points, sites=0)
+    with pytest.raises(ValueError, match="no candidate sites"):
+        recommend_sites(points, np.ones(2), np.empty((0, 2)))
+
+
+@pytest.fixture(scope="module")
+def demo_data():
+    wards = toy_wards()
+    demo = generate_demo(wards, n_records=4000, seed=5)
+    data = build_atlas_data(wards, demo.records, synthetic=True, version="d", geomask_key=b"k")
+    return demo, data
+
+
+def test_demo_priorities_recover_the_planted_under_served_clusters(demo_data):
+    demo, data = demo_data
+    result = compute_priorities(data, EVERYTHING, cell_size=500, radius_m=400, sites=5)
+    top = result.cell_gaps.head(10)["area"].astype(int).to_numpy()
+    centres = data.geography.grids[500].centroids()[top]
+    for cluster in demo.under_served:
+        distance = np.hypot(centres[:, 0] - cluster.x, centres[:, 1] - cluster.y).min()
+        assert distance < 750, f"{cluster.name} is not among the top-ranked cells"
+    served = [c for c in demo.planted if not c.under_served and c.name in ("Edgware",)]
+    for cluster in served:
+        distance = np.hypot(centres[:, 0] - cluster.x, centres[:, 1] - cluster.y).min()
+        assert distance > 750, "a well-served cluster should not be a top priority"
+    assert 0 < result.sites.covered_share <= 1 and len(result.site_points) == 5
+    assert (result.hotspot_classes == 3).any() and result.stable.any()
+
+
+def test_priorities_follow_the_ward_selection(demo_data):
+    _, data = demo_data
+    picked = Filters(window=EVERYTHING.window, wards=BARNET_WARD_CODES[:2])
+    population = {code: 10_000 for code in BARNET_WARD_CODES}
+    result = compute_priorities(data, picked, cell_size=1000, radius_m=400, sites=2,
+                                population=population)
+    assert set(result.ward_gaps["area"]) <= set(BARNET_WARD_CODES[:2])
+    assert set(result.ward_gaps.columns) >= {"hotspot", "rate"}
+    assert len(result.cells) < data.geography.grids[1000].n_cells
+
+
+# --------------------------------------------------------------------- trends and rates
+
+
+def test_weekly_series_is_disclosed_week_by_week():
+    geography = build_geography(toy_wards())
+    rows = [("referral", MONDAY, "labour", 0, 0, 0)] * 7 + [("referral", MONDAY, "sexual", 0, 0, 0)]
+    data = build_atlas_data(geography.wards, make_records(rows), synthetic=True, version="w",
+                            geomask_key=b"k", geography=geography)
+    series = weekly_series(data.index, geography, Filters(snap_to_weeks(MONDAY, MONDAY)),
+                           "referral")
+    week = series[series["week"] == MONDAY].set_index("series")["label"]
+    assert week["labour"] == "5" and week["sexual"] == "<5" and week["all"] == "10"
+    shown = series["count"].dropna()
+    assert not ((shown >= 1) & (shown < 5)).any()
+
+
+def test_period_comparison_tests_when_counts_allow():
+    geography = build_geography(toy_wards())
+    before, campaign, after = campaign_periods().values()
+    rows = [("referral", before.start, "labour", 0, 0, 0)] * 2
+    rows += [("referral", after.start, "labour", 0, 0, 0)] * 30
+    rows += [("referral", before.start, "labour", 5, 0, 0)] * 2
+    data = build_atlas_data(geography.wards, make_records(rows), synthetic=True, version="p",
+                            geomask_key=b"k", geography=geography)
+    table = compare_periods(data.index, geography, Filters(before), before, after,
+                            geography.ward_weights).set_index("ward")
+    first = table.loc[BARNET_WARD_CODES[0]]
+    assert (first["first"], first["second"]) == ("<5", "30")
+    assert first["change"] == "rise (significant at 95%)"
+    assert table.loc[BARNET_WARD_CODES[5], "change"] == "too few referrals to test"
+    assert table.loc[BARNET_WARD_CODES[1], "neighbours"] == "rise (significant at 95%)"
+
+
+def test_rates_use_disclosed_counts():
+    codes = ["A", "B", "C"]
+    rates = rates_per_thousand(codes, np.array([12, 3, 40]), {"A": 10_000, "B": 5_000})
+    assert rates == ["1.00", "not given (<5 referrals)", "no population"]
