@@ -22,7 +22,7 @@ else:
     if access.at_least(auth.ANALYST):
         pages.append(st.Page("screens/data.py", title="Data", url_path="data"))
     if access.at_least(auth.ADMIN):
-        pages.append(setup)
+        pages += [setup, st.Page("screens/admin.py", title="Audit log", url_path="audit")]
 
 navigation = st.navigation(pages)
 components.render_banners(synthetic=data is None or data.synthetic, access=access)

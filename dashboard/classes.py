@@ -95,31 +95,58 @@ def classify_counts(counts: DisclosedCounts, *, noun: str = "referrals") -> Clas
     >>> classify_counts(disclose_counts([0, 2, 40])).class_labels
     ('no referrals', 'fewer than 5 referrals (suppressed)', '40 referrals')
     """
-    small = DEFAULT_POLICY.k
+    return _classify(counts.values, counts.status, noun=noun, unit=noun, decimals=0)
+
+
+def classify_rates(counts: DisclosedCounts, population: np.ndarray) -> Classified:
+    """Assign a colour class to referrals per 1,000 residents, from the disclosed counts.
+
+    Rates come from the rounded counts and are not given where a count is suppressed,
+    so a rate never reveals what the count hides.
+
+    Parameters
+    ----------
+    counts : DisclosedCounts
+    population : numpy.ndarray
+        Residents per area, in the same order.
+
+    Returns
+    -------
+    Classified
+    """
+    people = np.asarray(population, dtype="float64")
+    rates = np.where(people > 0, counts.values / np.where(people > 0, people, 1) * 1000, np.nan)
+    rates = np.where(np.isfinite(counts.values) & ~np.isfinite(rates), 0.0, rates)
+    return _classify(rates, counts.status, noun="referrals", unit="per 1,000 residents",
+                     decimals=2)
+
+
+def _classify(values, statuses, *, noun: str, unit: str, decimals: int) -> Classified:
     entries = {
         "zero": LegendEntry(ZERO_COLOUR, f"no {noun}"),
-        "small": LegendEntry(SUPPRESSED_COLOUR, f"fewer than {small} {noun} (suppressed)"),
+        "small": LegendEntry(
+            SUPPRESSED_COLOUR, f"fewer than {DEFAULT_POLICY.k} {noun} (suppressed)"
+        ),
         "withheld": LegendEntry(
             WITHHELD_COLOUR, "withheld so that a small count cannot be worked out"
         ),
     }
-    shown = counts.values
-    positive = np.isfinite(shown) & (shown > 0)
-    bins = _breaks(shown[positive])
-    members = np.searchsorted(bins, shown[positive])
+    positive = np.isfinite(values) & (values > 0)
+    bins = _breaks(values[positive])
+    members = np.searchsorted(bins, values[positive])
     palette = _palette(len(bins))
     for i in range(len(bins)):
-        in_class = shown[positive][members == i]
-        low, high = int(in_class.min()), int(in_class.max())
-        label = f"{low} {noun}" if low == high else f"{low}–{high} {noun}"
+        in_class = values[positive][members == i]
+        low, high = f"{in_class.min():,.{decimals}f}", f"{in_class.max():,.{decimals}f}"
+        label = f"{low} {unit}" if low == high else f"{low}–{high} {unit}"
         entries[f"class{i}"] = LegendEntry(palette[i], label)
     keys = []
-    for status, value in zip(counts.status, shown, strict=True):
+    for status, value in zip(statuses, values, strict=True):
         if status == PRIMARY:
             keys.append("small")
         elif status == SECONDARY:
             keys.append("withheld")
-        elif value == 0:
+        elif not value > 0:
             keys.append("zero")
         else:
             keys.append(f"class{int(np.searchsorted(bins, value))}")

@@ -7,7 +7,6 @@ import html
 import pandas as pd
 import streamlit as st
 
-from analysis.context import POLICE_UK_ATTRIBUTION
 from analysis.views import AREA_NAME, OUTREACH_COUNT, REFERRALS, MapView
 from dashboard.auth import Access
 from dashboard.classes import LegendSection
@@ -71,13 +70,16 @@ def render_legend(sections: list[LegendSection]) -> None:
     )
 
 
-def area_table(view: MapView, *, use_cells: bool) -> pd.DataFrame:
+def area_table(view: MapView, *, use_cells: bool, rates=None) -> pd.DataFrame:
     """Return the figures next to the map as a table of text (exactly what is shown)."""
     areas = view.cells if use_cells else view.wards
     table = areas.table()
     columns = {AREA_NAME: "Cell" if use_cells else "Ward"}
     if REFERRALS in table:
         columns[REFERRALS] = "Referrals"
+    if rates is not None:
+        table["rate"] = rates
+        columns["rate"] = "Referrals per 1,000 residents (class)"
     if OUTREACH_COUNT in table:
         columns[OUTREACH_COUNT] = "Outreach activities"
     return table[list(columns)].rename(columns=columns)
@@ -97,11 +99,9 @@ def render_disclosure_note() -> None:
     )
 
 
-def render_attribution(basemap: Basemap | None = None, *, crime: bool = False) -> None:
-    """Show the data and tile attributions."""
-    text = ONS_ATTRIBUTION
-    if crime:
-        text += f" {POLICE_UK_ATTRIBUTION}"
+def render_attribution(basemap: Basemap | None = None, *, extra: list[str] = ()) -> None:
+    """Show the data and tile attributions (plus those of any context layer shown)."""
+    text = " ".join([ONS_ATTRIBUTION, *extra])
     if basemap is not None and basemap.tiles:
         text += f" Basemap: {basemap.attribution}."
     st.caption(text)

@@ -9,9 +9,17 @@ import streamlit as st
 from analysis.dataset import AtlasData
 from analysis.filters import DATE_PRESETS, PRESET_CUSTOM, Filters
 from dashboard.maps import Basemap, available_basemaps
-from dashboard.url_state import LAYERS, ViewState, parse_query, to_filters, to_query
+from dashboard.url_state import (
+    LAYERS,
+    MEASURES,
+    ViewState,
+    parse_query,
+    to_filters,
+    to_query,
+)
 from geodata import vocab
 from geodata.schema import OUTREACH, REFERRAL
+from geodata.wardvalues import POPULATION
 
 KEYS = {
     "preset": "f_preset",
@@ -24,9 +32,12 @@ KEYS = {
     "layer": "f_layer",
     "crime_on": "f_crime_on",
     "crime_types": "f_crime_types",
+    "indicator": "f_indicator",
+    "measure": "f_measure",
     "basemap": "f_basemap",
 }
 _NOTICES = "_url_notices"
+_NO_INDICATOR = "none"
 
 
 def _layer_label(layer: str) -> str:
@@ -41,6 +52,7 @@ def _seed_from_url(data: AtlasData) -> None:
         st.query_params.to_dict(),
         ward_codes=data.geography.ward_codes,
         crime_types=data.crime.crime_types if data.crime else (),
+        indicators=data.indicator_names(),
     )
     first, last = data.first_day or dt.date.today(), data.last_day or dt.date.today()
     st.session_state[KEYS["preset"]] = state.preset
@@ -53,6 +65,8 @@ def _seed_from_url(data: AtlasData) -> None:
     st.session_state[KEYS["layer"]] = state.layer
     st.session_state[KEYS["crime_on"]] = state.crime is not None
     st.session_state[KEYS["crime_types"]] = list(state.crime or ())
+    st.session_state[KEYS["indicator"]] = state.indicator or _NO_INDICATOR
+    st.session_state[KEYS["measure"]] = state.measure
     st.session_state[_NOTICES] = notices
 
 
@@ -105,11 +119,22 @@ def render_filters(data: AtlasData, *, layers: bool = True) -> tuple[ViewState, 
             "Outreach activities", vocab.OUTREACH_CATEGORIES, key=KEYS["ocat"],
             placeholder="All activities", disabled=not show_out,
         )
-        layer, crime = "wards", None
+        layer, crime, indicator, measure = "wards", None, None, "count"
         if layers:
             layer = st.radio("Map by", LAYERS, key=KEYS["layer"], format_func=_layer_label)
+            if data.ward_figures(POPULATION) and layer == "wards":
+                measure = st.radio(
+                    "Colour wards by", MEASURES, key=KEYS["measure"], horizontal=True,
+                    format_func=lambda m: "referrals" if m == "count" else "per 1,000 residents",
+                )
             if data.crime is not None:
                 crime = _crime_choice(data.crime.crime_types)
+            if data.indicator_names():
+                picked = st.selectbox(
+                    "Context indicator", [_NO_INDICATOR, *data.indicator_names()],
+                    key=KEYS["indicator"],
+                )
+                indicator = None if picked == _NO_INDICATOR else picked
     kinds = tuple(k for k, on in ((REFERRAL, show_ref), (OUTREACH, show_out)) if on)
     state = ViewState(
         preset=preset if (preset != PRESET_CUSTOM or start) else DATE_PRESETS[-1],
@@ -121,6 +146,8 @@ def render_filters(data: AtlasData, *, layers: bool = True) -> tuple[ViewState, 
         outreach_categories=tuple(ocat),
         layer=layer,
         crime=crime,
+        indicator=indicator,
+        measure=measure,
     )
     query = to_query(state)
     if query != st.query_params.to_dict():

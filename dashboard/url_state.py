@@ -16,6 +16,8 @@ parameter   meaning
 ``ocat``    outreach categories, comma-separated (all when absent)
 ``layer``   ``wards`` or ``grid-250``, ``grid-500``, ``grid-1000``
 ``crime``   police.uk crime context: ``all`` or comma-separated crime types
+``ind``     a context indicator per ward, by name
+``measure`` ``count`` (default) or ``rate`` (per 1,000 residents)
 ==========  ==================================================================
 """
 
@@ -38,6 +40,7 @@ from geodata.disclosure import snap_to_weeks
 from geodata.schema import KINDS, OUTREACH, REFERRAL
 
 LAYER_WARDS = "wards"
+MEASURES = ("count", "rate")
 LAYERS = (LAYER_WARDS, *(f"grid-{size}" for size in CELL_SIZES))
 
 _PRESET_SLUGS = {p: p.replace(" dates", "").replace(" ", "-") for p in DATE_PRESETS}
@@ -64,6 +67,10 @@ class ViewState:
         One of :data:`LAYERS`.
     crime : tuple of str or None
         The police.uk context layer: ``None`` off, empty for every crime type.
+    indicator : str or None
+        A stored context indicator to show per ward.
+    measure : {"count", "rate"}
+        Colour wards by referral count or by referrals per 1,000 residents.
     """
 
     preset: str = PRESET_ALL
@@ -75,6 +82,8 @@ class ViewState:
     outreach_categories: tuple[str, ...] = ()
     layer: str = LAYER_WARDS
     crime: tuple[str, ...] | None = None
+    indicator: str | None = None
+    measure: str = "count"
 
     @property
     def cell_size(self) -> int | None:
@@ -101,7 +110,11 @@ def _pick(
 
 
 def parse_query(
-    params: Mapping[str, str], *, ward_codes: Sequence[str], crime_types: Sequence[str] = ()
+    params: Mapping[str, str],
+    *,
+    ward_codes: Sequence[str],
+    crime_types: Sequence[str] = (),
+    indicators: Sequence[str] = (),
 ) -> tuple[ViewState, list[str]]:
     """Read a view from URL query parameters.
 
@@ -113,6 +126,8 @@ def parse_query(
         The wards that exist.
     crime_types : sequence of str
         The police.uk crime types in the data.
+    indicators : sequence of str
+        The names of the stored indicators.
 
     Returns
     -------
@@ -161,6 +176,18 @@ def parse_query(
     elif crime is not None:
         picked = _pick(crime, crime_types, "crime type", notices)
         state = replace(state, crime=picked)
+    indicator = params.get("ind")
+    if indicator is not None:
+        if indicator in indicators:
+            state = replace(state, indicator=indicator)
+        else:
+            notices.append(f"Ignored unknown indicator in the link: {indicator}.")
+    measure = params.get("measure")
+    if measure is not None:
+        if measure in MEASURES:
+            state = replace(state, measure=measure)
+        else:
+            notices.append(f"Ignored unknown measure in the link: {measure}.")
     return state, notices
 
 
@@ -208,6 +235,10 @@ def to_query(state: ViewState) -> dict[str, str]:
         query["layer"] = state.layer
     if state.crime is not None:
         query["crime"] = ",".join(state.crime) or "all"
+    if state.indicator is not None:
+        query["ind"] = state.indicator
+    if state.measure != DEFAULT_STATE.measure:
+        query["measure"] = state.measure
     return query
 
 

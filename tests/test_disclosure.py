@@ -23,50 +23,10 @@ from geodata.disclosure import (
     week_number,
 )
 from geodata.errors import FilterError
+from tests.helpers import recoverable_cells
 
 K = DEFAULT_POLICY.k
 NO_ROUNDING = DisclosurePolicy(rounding_base=1)
-
-
-def consistent_values(label: str, policy: DisclosurePolicy, cap: int = 10_000) -> range:
-    """Every true count an observer could believe lies behind a label."""
-    if label == "0":
-        return range(0, 1)
-    if label == policy.small_label:
-        return range(1, policy.k)
-    if label == "c":
-        return range(policy.k, cap + 1)
-    shown = int(label.replace(",", ""))
-    base = policy.rounding_base
-    return range(max(policy.k, shown - base // 2), shown + (base - 1) - base // 2 + 1)
-
-
-def recoverable_cells(counts, policy):
-    """Which suppressed small cells have exactly one value consistent with every label
-    shown (cells and total), for an observer who also knows that withheld cells are no
-    larger than any shown cell. Value by value: v is possible for cell i when some total
-    in range minus v is a sum the other cells can make (sums of integer ranges are ranges).
-    """
-    d = disclose_counts(counts, policy)
-    hidden = ("c", "0", policy.small_label)
-    shown = [consistent_values(lbl, policy) for lbl in d.labels if lbl not in hidden]
-    cap = min((r.stop - 1 for r in shown), default=10_000)
-    options = [consistent_values(lbl, policy, cap) for lbl in d.labels]
-    totals = consistent_values(d.total_label, policy, 10 * cap) if d.total_label != "c" else None
-    recovered = []
-    for i, status in enumerate(d.status):
-        if status != PRIMARY:
-            continue
-        lo = sum(o.start for j, o in enumerate(options) if j != i)
-        hi = sum(o.stop - 1 for j, o in enumerate(options) if j != i)
-        possible = [
-            v
-            for v in options[i]
-            if totals is None or any(lo <= t - v <= hi for t in totals)
-        ]
-        if len(possible) == 1:
-            recovered.append(i)
-    return recovered
 
 
 def test_small_counts_are_suppressed_and_others_rounded():

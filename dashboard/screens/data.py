@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, cache, components
+from dashboard.ward_figures import render_ward_figures
 from geodata.importer import IMPORT_KINDS, store_report, validate_file
 from geodata.readers import SUPPORTED
 
@@ -64,6 +65,8 @@ elif upload is not None:
             )
             st.session_state.pop("import_marker", None)
             st.rerun()
+
+render_ward_figures(access)
 
 st.subheader("Datasets")
 datasets = store.list_datasets()

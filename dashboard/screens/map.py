@@ -3,11 +3,12 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from analysis.context import crime_by_ward
-from analysis.views import compute_map_view
-from dashboard import cache, components, maps, sidebar
-from dashboard.classes import LegendEntry, LegendSection, classify_counts
+from analysis.views import OUTREACH_POINT_CAP, compute_map_view
+from dashboard import auth, cache, components, maps, sidebar
+from dashboard.classes import LegendEntry, LegendSection, classify_counts, classify_rates
+from dashboard.context_layers import build_context_layers
 from geodata.schema import OUTREACH
+from geodata.wardvalues import POPULATION
 
 data = cache.atlas_data()
 geography, geometry = cache.geography()
@@ -20,13 +21,24 @@ if not filters.kinds:
     st.info("Choose referrals, outreach or both in the sidebar to see them on the map.")
     st.stop()
 
-view = compute_map_view(data.index, geography, filters, cell_size=state.cell_size)
+# Viewers see outreach only per ward; analysts may see the masked points.
+point_cap = OUTREACH_POINT_CAP if auth.current_access().at_least(auth.ANALYST) else 0
+view = compute_map_view(
+    data.index, geography, filters, cell_size=state.cell_size, point_cap=point_cap
+)
 components.render_kpis(view)
 
 areas = view.cells if state.cell_size else view.wards
 shapes = geometry.cells[state.cell_size] if state.cell_size else geometry.wards
 area_label = "Cell" if state.cell_size else "Ward"
-classified = classify_counts(areas.referrals) if areas.referrals is not None else None
+population = data.ward_figures(POPULATION)
+by_rate = state.measure == "rate" and not state.cell_size and bool(population)
+if areas.referrals is None:
+    classified = None
+elif by_rate:
+    classified = classify_rates(areas.referrals, [population.get(c, 0) for c in areas.codes])
+else:
+    classified = classify_counts(areas.referrals)
 if classified is not None:
     layer = maps.build_area_layer(
         shapes, areas, classified, name="Referrals", area_label=area_label,
@@ -48,19 +60,9 @@ if OUTREACH in filters.kinds:
     )
 
 centre, zoom = maps.fit_view(geography.wards.geometry.iloc[view.wards.positions].total_bounds)
-if state.crime is not None and data.crime is not None:
-    crimes, months = crime_by_ward(
-        data.crime, filters.window, state.crime, view.wards.positions, len(geography.ward_codes)
-    )
-    layers.append(maps.build_ward_symbols(
-        crimes, view.wards, geometry, name="Crime", colour=maps.CRIME_COLOUR,
-        edge=maps.CRIME_EDGE, noun="crimes (police.uk)",
-    ))
-    crime_note = (
-        f"police.uk crimes per ward, {', '.join(months) or 'no month in this window'}"
-        f" ({', '.join(state.crime) or 'all types'}; circle area grows with the count)"
-    )
-    legend.append(LegendSection("Context", (LegendEntry(maps.CRIME_COLOUR, crime_note),), True))
+context, context_legend, credits = build_context_layers(state, data, view, geometry)
+layers += context
+legend += context_legend
 
 map_col, legend_col = st.columns([3, 1])
 with map_col:
@@ -80,10 +82,11 @@ with legend_col:
 
 st.subheader("Figures shown on the map")
 st.dataframe(
-    components.area_table(view, use_cells=bool(state.cell_size)),
+    components.area_table(view, use_cells=bool(state.cell_size),
+                          rates=classified.class_labels if by_rate else None),
     hide_index=True,
     use_container_width=True,
     key="map_table",
 )
 components.render_disclosure_note()
-components.render_attribution(basemap, crime=state.crime is not None)
+components.render_attribution(basemap, extra=credits)
