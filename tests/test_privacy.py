@@ -127,9 +127,9 @@ def test_no_referral_location_in_the_map_or_the_shared_caches(rows, filters):
     cached = pickle.dumps((data.index, compute_priorities(
         data, filters, cell_size=1000, radius_m=400, sites=2)))
     for x, y in zip(refs[X], refs[Y], strict=True):
-        for value in (x, y):
-            assert np.float64(value).tobytes() not in cached
-            assert np.float32(value).tobytes() not in cached
+        for dtype in ("float64", "float32"):  # a location stored as an (x, y) pair
+            pair = np.array([x, y], dtype=dtype).tobytes()
+            assert pair not in cached, f"referral location ({x}, {y}) in a shared cache"
     assert not np.isfinite(data.index.masked_x[(records[KIND] == "referral").to_numpy()]).any()
 
 
