@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -10,7 +11,12 @@ import pandas as pd
 
 from analysis.context import CrimeContext, build_crime_context
 from analysis.index import Geography, RecordIndex, build_geography, build_index
+from geodata.demo import DEFAULT_SEED, generate_demo
 from geodata.disclosure import monday_of_week_number
+from geodata.store import Store
+
+# Records in the synthetic demo shown while the store holds none.
+DEMO_RECORDS = int(os.environ.get("ATLAS_DEMO_RECORDS", "1000"))
 
 
 @dataclass(frozen=True)
@@ -120,4 +126,45 @@ def build_atlas_data(
         version=version,
         crime=context,
         ward_values=ward_values if ward_values is not None else pd.DataFrame(),
+    )
+
+
+def load_atlas_data(
+    store: Store,
+    geography: Geography,
+    *,
+    geomask_key: bytes,
+    demo_records: int = DEMO_RECORDS,
+) -> AtlasData:
+    """Load the working data: stored records, or the synthetic demo while none are stored.
+
+    Parameters
+    ----------
+    store : Store
+    geography : Geography
+    geomask_key : bytes
+    demo_records : int
+        Size of the demo used while the store holds no records.
+
+    Returns
+    -------
+    AtlasData
+    """
+    data_version = store.data_version()
+    if store.has_records():
+        records, synthetic = store.load_records(), store.is_synthetic()
+        version = f"store-{data_version}"
+    else:
+        records = generate_demo(geography.wards, n_records=demo_records).records
+        synthetic = True
+        version = f"demo-{DEFAULT_SEED}-{demo_records}-store-{data_version}"
+    return build_atlas_data(
+        geography.wards,
+        records,
+        synthetic=synthetic,
+        version=version,
+        geomask_key=geomask_key,
+        geography=geography,
+        crime=store.load_crime(),
+        ward_values=store.load_ward_values(),
     )

@@ -9,25 +9,21 @@ and display geometry.
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pandas as pd
 import streamlit as st
 
-from analysis.dataset import AtlasData, build_atlas_data
+from analysis.dataset import DEMO_RECORDS, AtlasData, load_atlas_data
 from analysis.filters import Filters
 from analysis.hotspots import warm_up
 from analysis.index import Geography, build_geography
 from analysis.plan import Priorities, compute_priorities
 from dashboard.maps import MapGeometry, build_map_geometry
-from geodata.demo import DEFAULT_SEED, generate_demo
 from geodata.disclosure import ID_HASH_KEY_ENV, load_geomask_key, load_secret_key
 from geodata.settings import Settings, load_settings
 from geodata.store import Store
 from geodata.wards import load_wards_file
-
-DEMO_RECORDS = int(os.environ.get("ATLAS_DEMO_RECORDS", "1000"))
 
 
 def settings() -> Settings:
@@ -86,23 +82,7 @@ def _atlas_data(
 ) -> AtlasData:
     geo, _ = _geography(wards_path, wards_ver)
     key = load_geomask_key(_secret("geomask_key"), settings().geomask_key_file)
-    db = _store(db_url)
-    if db.has_records():
-        records, synthetic = db.load_records(), db.is_synthetic()
-        version = f"store-{data_version}"
-    else:
-        records, synthetic = generate_demo(geo.wards, n_records=demo_records).records, True
-        version = f"demo-{DEFAULT_SEED}-{demo_records}-store-{data_version}"
-    return build_atlas_data(
-        geo.wards,
-        records,
-        synthetic=synthetic,
-        version=version,
-        geomask_key=key,
-        geography=geo,
-        crime=db.load_crime(),
-        ward_values=db.load_ward_values(),
-    )
+    return load_atlas_data(_store(db_url), geo, geomask_key=key, demo_records=demo_records)
 
 
 def atlas_data() -> AtlasData | None:

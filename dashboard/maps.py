@@ -126,6 +126,31 @@ def latlon_bounds(geometry) -> list[list[float]]:
     return [[float(south), float(west)], [float(north), float(east)]]
 
 
+def extent_from_bounds(bounds: dict | None) -> tuple[float, float, float, float] | None:
+    """Turn the bounds st_folium returns (lat/lon corners) into an EPSG:27700 extent.
+
+    Parameters
+    ----------
+    bounds : dict or None
+        ``{"_southWest": {"lat", "lng"}, "_northEast": {"lat", "lng"}}``.
+
+    Returns
+    -------
+    tuple of float or None
+        ``minx, miny, maxx, maxy``, or ``None`` when the bounds are missing.
+    """
+    try:
+        sw, ne = bounds["_southWest"], bounds["_northEast"]
+        corners = gpd.GeoSeries.from_xy([sw["lng"], ne["lng"]], [sw["lat"], ne["lat"]],
+                                        crs=CRS_WGS84).to_crs(CRS_METRIC)
+    except (KeyError, TypeError):
+        return None
+    minx, miny, maxx, maxy = corners.total_bounds
+    if not np.all(np.isfinite([minx, miny, maxx, maxy])) or minx >= maxx or miny >= maxy:
+        return None
+    return float(minx), float(miny), float(maxx), float(maxy)
+
+
 def fit_view(
     bounds_metric, *, width_px: int = 700, height_px: int = 560
 ) -> tuple[list[float], float]:

@@ -405,7 +405,8 @@ class Store:
                     user=user,
                     action=action,
                     what=what,
-                    details=json.dumps(details or {}, default=str, sort_keys=True),
+                    details=json.dumps(details or {}, default=str, sort_keys=True,
+                                       ensure_ascii=False),
                 )
             )
 

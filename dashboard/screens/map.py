@@ -7,6 +7,7 @@ from analysis.views import OUTREACH_POINT_CAP, compute_map_view
 from dashboard import auth, cache, components, maps, sidebar
 from dashboard.classes import LegendEntry, LegendSection, classify_counts, classify_rates
 from dashboard.context_layers import build_context_layers
+from dashboard.export_panel import render_export_panel
 from geodata.schema import OUTREACH
 from geodata.wardvalues import POPULATION
 
@@ -64,15 +65,20 @@ context, context_legend, credits = build_context_layers(state, data, view, geome
 layers += context
 legend += context_legend
 
+track = st.toggle(
+    "Use the map's current view for exports", key="x_track_view",
+    help="Off: exports frame the selected wards, and panning the map costs nothing. On: "
+    "every pan or zoom tells the server the new view.",
+)
 map_col, legend_col = st.columns([3, 1])
 with map_col:
-    st_folium(
+    returned = st_folium(
         maps.build_base_map(geometry, basemap),
         key="atlas_map",
         feature_group_to_add=layers,
         center=centre,
         zoom=zoom,
-        returned_objects=[],
+        returned_objects=["bounds"] if track else [],
         height=560,
         use_container_width=True,
     )
@@ -89,4 +95,9 @@ st.dataframe(
     key="map_table",
 )
 components.render_disclosure_note()
+render_export_panel(
+    data, geometry, filters, cell_size=state.cell_size, basemap=basemap,
+    extent=maps.extent_from_bounds((returned or {}).get("bounds")) if track else None,
+    access=auth.current_access(),
+)
 components.render_attribution(basemap, extra=credits)

@@ -13,6 +13,7 @@ from tests.e2e.conftest import DEMO_RECORDS, ROOT
 from tests.helpers import toy_wards
 
 OUTREACH_FILL = "#d95f02"
+SYMBOL_FILLS = (OUTREACH_FILL, "#7570b3", "#1b9e77")  # outreach, crime, indicator symbols
 ARTIFACTS = ROOT / "tests" / "artifacts"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -30,7 +31,8 @@ def map_frame(page):
 def ward_paths(page, expected: int | None = None) -> int:
     """Wait until the map shows the expected number of area polygons (or more than 24
     when ``expected`` is None); return the count."""
-    areas = map_frame(page).locator(f'path.leaflet-interactive:not([fill="{OUTREACH_FILL}"])')
+    symbols = "".join(f':not([fill="{fill}"])' for fill in SYMBOL_FILLS)
+    areas = map_frame(page).locator(f"path.leaflet-interactive{symbols}")
     count = -1
     for _ in range(150):
         count = areas.count()
