@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,13 +178,31 @@ class Store:
     # ----------------------------------------------------------------- schema
 
     def _migrate(self) -> None:
+        """Create or upgrade the schema in one transaction, one process at a time.
+
+        PostgreSQL serialises migrations with an advisory lock. SQLite cannot lock before
+        its first read, so a process that loses the race to create a table starts again
+        and finds the schema done.
+        """
+        for attempt in range(5):
+            try:
+                return self._migrate_once()
+            except sa.exc.OperationalError as error:
+                if "already exists" not in str(error) or attempt == 4:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+
+    def _migrate_once(self) -> None:
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # two servers starting at once wait here
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(72600103)"))
             meta_table.create(conn, checkfirst=True)
-            current = self._meta(conn, "schema_version")
-        for version in range(int(current or 0) + 1, SCHEMA_VERSION + 1):
-            with self.engine.begin() as conn:
+            current = int(self._meta(conn, "schema_version") or 0)
+            for version in range(current + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[version](conn)
                 self._set_meta(conn, "schema_version", str(version))
+            if self._meta(conn, "data_version") is None:
+                conn.execute(meta_table.insert().values(key="data_version", value="0"))
 
     @staticmethod
     def _meta(conn: Connection, key: str) -> str | None:
@@ -197,8 +216,15 @@ class Store:
         if not updated.rowcount:
             conn.execute(meta_table.insert().values(key=key, value=value))
 
-    def _bump_version(self, conn: Connection) -> None:
-        self._set_meta(conn, "data_version", str(int(self._meta(conn, "data_version") or 0) + 1))
+    @staticmethod
+    def _bump_version(conn: Connection) -> None:
+        """Add one to the data version in the database itself (safe under concurrency)."""
+        value = meta_table.c.value
+        conn.execute(
+            meta_table.update()
+            .where(meta_table.c.key == "data_version")
+            .values(value=sa.cast(sa.cast(value, sa.Integer) + 1, sa.String))
+        )
 
     def data_version(self) -> str:
         """Return a string that changes whenever datasets are added or deleted."""

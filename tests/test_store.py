@@ -153,7 +153,7 @@ CONCURRENT_SCRIPT = textwrap.dedent(
 
 
 def test_two_analysts_importing_at_once(store_url):
-    Store(store_url)
+    # No store yet: both processes create the schema and import at the same moment.
     procs = [
         subprocess.Popen(
             [sys.executable, "-c",

@@ -27,7 +27,9 @@ def test_upload_confirm_and_see_it_on_the_map(fresh_server, page, tmp_path):
 
     page.goto(f"{fresh_server.url}/data")
     page.get_by_text("CSV, Excel, GeoJSON or GeoPackage").wait_for()
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+        str(path)
+    )
     page.get_by_text("Dropped, never stored (identifying): 'Name'.").wait_for()
     assert kpis(page)[:3] == ["17", "17", "0"]
     page.get_by_role("button", name="Store 17 rows").click()
