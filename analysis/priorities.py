@@ -28,6 +28,7 @@ from geodata.disclosure import DEFAULT_POLICY, DisclosurePolicy, disclose_counts
 
 DEFAULT_RADIUS_M = 400
 DEFAULT_SITES = 5
+MAX_CANDIDATES = 150
 RANK = "rank"
 AREA = "area"
 NAME = "name"
@@ -201,16 +202,61 @@ def recommend_sites(
         current = _covered(demand_points, demand, current_points, radius_m) / total
     if not total:
         return SiteRecommendation(np.array([], dtype="int64"), 0.0, current, radius_m)
-    k = min(sites, len(candidates))
-    cost = cdist(demand_points, candidates)
-    model = MCLP.from_cost_matrix(cost, demand, service_radius=radius_m, p_facilities=k)
-    model.solve(pulp.PULP_CBC_CMD(msg=False))
-    chosen = np.array(
-        [j for j, var in enumerate(model.fac_vars) if var.value() and var.value() > 0.5],
-        dtype="int64",
-    )
+    useful, merged_points, merged_demand = _reduce(demand_points, demand, candidates, radius_m)
+    k = min(sites, len(useful))
+    chosen = np.array([], dtype="int64")
+    if k:
+        cost = cdist(merged_points, candidates[useful])
+        model = MCLP.from_cost_matrix(cost, merged_demand, service_radius=radius_m,
+                                      p_facilities=k)
+        model.solve(pulp.PULP_CBC_CMD(msg=False))
+        picked = [j for j, var in enumerate(model.fac_vars) if var.value() and var.value() > 0.5]
+        chosen = useful[np.array(picked, dtype="int64")]
     covered = _covered(demand_points, demand, candidates[chosen], radius_m)
     return SiteRecommendation(chosen, covered / total, current, radius_m)
+
+
+def _reduce(points, demand, candidates, radius):
+    """Shrink the covering problem.
+
+    Exact reductions: candidates that cover nothing, or only a subset of what another
+    candidate covers, are dropped; demand points covered by the same candidates are merged,
+    and demand no candidate reaches is left out. One screen: beyond
+    :data:`MAX_CANDIDATES`, only the candidates that cover the most referrals on their own
+    are kept. spopt builds its model over every (demand, candidate) pair, so this is what
+    keeps a borough-wide problem within a second or two.
+
+    Returns
+    -------
+    tuple
+        Positions of the kept candidates, and the merged demand points and weights.
+    """
+    reach = cKDTree(candidates).query_ball_point(points, r=radius)
+    cover = np.zeros((len(candidates), len(points)), dtype=bool)
+    for i, near in enumerate(reach):
+        cover[near, i] = True
+    cover &= demand[None, :] > 0
+    sizes = cover.sum(axis=1)
+    weight = cover.astype("float64") @ demand
+    if len(candidates) > MAX_CANDIDATES:  # screen: keep those that cover the most alone
+        screened = np.zeros(len(candidates), dtype=bool)
+        screened[np.argsort(-weight, kind="stable")[:MAX_CANDIDATES]] = True
+        cover &= screened[:, None]
+        sizes = np.where(screened, sizes, 0)
+    overlap = cover.astype("int32") @ cover.T.astype("int32")
+    inside = overlap == sizes[:, None]  # [i, j]: i's cover lies within j's
+    np.fill_diagonal(inside, False)
+    same = inside & inside.T
+    dominated = (inside & ~same).any(axis=1) | np.triu(same).any(axis=0)
+    useful = np.flatnonzero((sizes > 0) & ~dominated)
+    kept = cover[useful]
+    reached = kept.any(axis=0)
+    patterns, groups = np.unique(kept[:, reached].T, axis=0, return_inverse=True)
+    merged = np.zeros(len(patterns))
+    np.add.at(merged, groups.ravel(), demand[reached])
+    # one representative point per pattern: it is covered by exactly those candidates
+    first = np.unique(groups.ravel(), return_index=True)[1]
+    return useful, points[reached][first], merged
 
 
 def _covered(points: np.ndarray, demand: np.ndarray, sites: np.ndarray, radius: float) -> float:

@@ -232,3 +232,18 @@ def test_rates_use_disclosed_counts():
     codes = ["A", "B", "C"]
     rates = rates_per_thousand(codes, np.array([12, 3, 40]), {"A": 10_000, "B": 5_000})
     assert rates == ["1.00", "not given (<5 referrals)", "no population"]
+
+
+def test_candidate_screen_keeps_the_answer_on_a_large_problem(monkeypatch):
+    from analysis import priorities
+
+    rng = np.random.default_rng(9)
+    centres = rng.uniform(0, 8000, (6, 2))
+    points = np.concatenate([c + rng.normal(0, 500, (150, 2)) for c in centres])
+    demand = rng.integers(1, 6, len(points)).astype(float)
+    candidates = np.stack(np.meshgrid(np.arange(0, 8000, 400), np.arange(0, 8000, 400)),
+                          axis=-1).reshape(-1, 2).astype(float)  # 400 candidates
+    screened = recommend_sites(points, demand, candidates, sites=5, radius_m=600)
+    monkeypatch.setattr(priorities, "MAX_CANDIDATES", 10_000)
+    exact = recommend_sites(points, demand, candidates, sites=5, radius_m=600)
+    assert screened.covered_share == pytest.approx(exact.covered_share, rel=0.01)
