@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from analysis.context import CrimeContext, build_crime_context
-from analysis.index import Geography, RecordIndex, build_geography, build_index
+from analysis.index import INDEX_COLUMNS, Geography, RecordIndex, build_geography, build_index
 from geodata.demo import DEFAULT_SEED, generate_demo
 from geodata.disclosure import monday_of_week_number
 from geodata.store import Store
@@ -152,7 +152,7 @@ def load_atlas_data(
     """
     data_version = store.data_version()
     if store.has_records():
-        records, synthetic = store.load_records(), store.is_synthetic()
+        records, synthetic = store.load_records(INDEX_COLUMNS), store.is_synthetic()
         version = f"store-{data_version}"
     else:
         records = generate_demo(geography.wards, n_records=demo_records).records

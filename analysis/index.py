@@ -35,6 +35,8 @@ from geodata.schema import (
 from geodata.wards import borough_outline
 
 KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
+# What the index is built from (the store need not read more).
+INDEX_COLUMNS = (RECORD_ID, KIND, DATE, CATEGORY, X, Y, WARD_CODE)
 
 
 @dataclass(frozen=True)
