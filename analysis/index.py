@@ -78,15 +78,15 @@ class Geography:
             for size, grid in self.grids.items()
         }
 
-    @property
+    @cached_property
     def ward_codes(self) -> tuple[str, ...]:
         """Ward codes in index order."""
-        return tuple(self.wards[WARD_CODE])
+        return tuple(str(c) for c in self.wards[WARD_CODE])
 
-    @property
+    @cached_property
     def ward_names(self) -> tuple[str, ...]:
         """Ward names in index order."""
-        return tuple(self.wards[WARD_NAME])
+        return tuple(str(n) for n in self.wards[WARD_NAME])
 
 
 def build_geography(wards: gpd.GeoDataFrame, cell_sizes=CELL_SIZES) -> Geography:

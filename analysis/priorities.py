@@ -135,23 +135,62 @@ def _reason(label: str, outreach: int, radius_m: float, period: str) -> str:
 
 @dataclass(frozen=True)
 class SiteRecommendation:
-    """Sites chosen to cover the most referral demand.
+    """Sites chosen to cover the most referral demand, with disclosed coverage.
+
+    Coverage is given only in words built from disclosed counts: an exact share of a small
+    total would give the counts away.
 
     Attributes
     ----------
     chosen : numpy.ndarray
         Positions of the chosen candidates, in the order given.
-    covered_share : float
-        Share of referrals within the radius of a chosen site (0-1).
-    current_share : float or None
-        Share within the radius of current outreach, when given.
+    covered : str
+        Referrals within the radius of a chosen site, e.g. "about 150 of 510 referrals
+        (29 %)".
+    current : str or None
+        The same for where outreach went in the period, when given.
+    per_site : tuple of str
+        The same for each chosen site on its own.
     radius_m : float
     """
 
     chosen: np.ndarray
-    covered_share: float
-    current_share: float | None
+    covered: str
+    current: str | None
+    per_site: tuple[str, ...]
     radius_m: float
+
+
+def describe_coverage(
+    covered: float, total: float, policy: DisclosurePolicy = DEFAULT_POLICY
+) -> str:
+    """Say how many referrals are covered, from disclosed counts only.
+
+    Parameters
+    ----------
+    covered, total : float
+        True counts (not returned).
+    policy : DisclosurePolicy
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> describe_coverage(148, 512)
+    'about 150 of 510 referrals (29 %)'
+    >>> describe_coverage(3, 512)
+    'fewer than 5 of 510 referrals'
+    """
+    shown = disclose_counts([int(covered), int(total - covered)], policy)
+    label, of = shown.labels[0], shown.total_label
+    if label == "0":
+        return f"none of {of} referrals"
+    if np.isnan(shown.values[0]) or np.isnan(shown.total):
+        return f"fewer than {policy.k} of {of} referrals" if label.startswith("<") else (
+            f"a withheld number of {of} referrals")
+    return f"about {label} of {of} referrals ({round(100 * shown.values[0] / shown.total)} %)"
 
 
 def recommend_sites(
@@ -198,10 +237,12 @@ def recommend_sites(
     demand = np.asarray(demand, dtype="float64")
     total = demand.sum()
     current = None
-    if current_points is not None and total:
-        current = _covered(demand_points, demand, current_points, radius_m) / total
+    if current_points is not None:
+        current = describe_coverage(_covered(demand_points, demand, current_points, radius_m),
+                                    total)
     if not total:
-        return SiteRecommendation(np.array([], dtype="int64"), 0.0, current, radius_m)
+        return SiteRecommendation(np.array([], dtype="int64"), "no referrals", current, (),
+                                  radius_m)
     useful, merged_points, merged_demand = _reduce(demand_points, demand, candidates, radius_m)
     k = min(sites, len(useful))
     chosen = np.array([], dtype="int64")
@@ -212,8 +253,20 @@ def recommend_sites(
         model.solve(pulp.PULP_CBC_CMD(msg=False))
         picked = [j for j, var in enumerate(model.fac_vars) if var.value() and var.value() > 0.5]
         chosen = useful[np.array(picked, dtype="int64")]
+    if len(chosen) < min(sites, len(candidates)):
+        # Fewer useful candidates than sites asked for: the rest cover no referral, nearest
+        # to the demand first, so the planner still sees K sites.
+        rest = np.setdiff1d(np.arange(len(candidates)), chosen)
+        distance, _ = cKDTree(demand_points).query(candidates[rest])
+        extra = rest[np.argsort(distance, kind="stable")][: sites - len(chosen)]
+        chosen = np.concatenate([chosen, extra])
     covered = _covered(demand_points, demand, candidates[chosen], radius_m)
-    return SiteRecommendation(chosen, covered / total, current, radius_m)
+    per_site = tuple(
+        describe_coverage(_covered(demand_points, demand, candidates[[c]], radius_m), total)
+        for c in chosen
+    )
+    return SiteRecommendation(chosen, describe_coverage(covered, total), current, per_site,
+                              radius_m)
 
 
 def _reduce(points, demand, candidates, radius):

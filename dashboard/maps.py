@@ -9,6 +9,7 @@ allowlisted, escaped fields reach tooltips; no referral location is ever drawn.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ import numpy as np
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
+from pyproj import Transformer
 
 from analysis.index import Geography
 from analysis.views import AreaCounts, MapView
@@ -115,6 +117,22 @@ class _Attribution(MacroElement):
         self.text = text
 
 
+@functools.cache
+def _transformer(source: str, target: str) -> Transformer:
+    # Building a transformer costs tens of milliseconds: build each one once per process.
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def to_lonlat(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Turn British National Grid eastings and northings into longitudes and latitudes."""
+    return _transformer(CRS_METRIC, CRS_WGS84).transform(np.asarray(x), np.asarray(y))
+
+
+def to_metric(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """Turn longitudes and latitudes into British National Grid eastings and northings."""
+    return _transformer(CRS_WGS84, CRS_METRIC).transform(np.asarray(lon), np.asarray(lat))
+
+
 def latlon_bounds(geometry) -> list[list[float]]:
     """Return folium's ``[[south, west], [north, east]]`` for a geometry in EPSG:27700.
 
@@ -141,11 +159,10 @@ def extent_from_bounds(bounds: dict | None) -> tuple[float, float, float, float]
     """
     try:
         sw, ne = bounds["_southWest"], bounds["_northEast"]
-        corners = gpd.GeoSeries.from_xy([sw["lng"], ne["lng"]], [sw["lat"], ne["lat"]],
-                                        crs=CRS_WGS84).to_crs(CRS_METRIC)
+        xs, ys = to_metric([sw["lng"], ne["lng"]], [sw["lat"], ne["lat"]])
     except (KeyError, TypeError):
         return None
-    minx, miny, maxx, maxy = corners.total_bounds
+    minx, miny, maxx, maxy = min(xs), min(ys), max(xs), max(ys)
     if not np.all(np.isfinite([minx, miny, maxx, maxy])) or minx >= maxx or miny >= maxy:
         return None
     return float(minx), float(miny), float(maxx), float(maxy)
@@ -169,14 +186,12 @@ def fit_view(
         ``[lat, lon]`` and a zoom level in quarter steps, between 10 and 16.
     """
     minx, miny, maxx, maxy = bounds_metric
-    centre = gpd.GeoSeries(
-        [shapely.Point((minx + maxx) / 2, (miny + maxy) / 2)], crs=CRS_METRIC
-    ).to_crs(CRS_WGS84)[0]
+    lon, lat = to_lonlat((minx + maxx) / 2, (miny + maxy) / 2)
     # Web Mercator ground resolution at zoom 0 is 156,543 m per pixel at the equator.
-    per_px0 = 156_543.03 * np.cos(np.radians(centre.y))
+    per_px0 = 156_543.03 * np.cos(np.radians(lat))
     span = max((maxx - minx) / (0.9 * width_px), (maxy - miny) / (0.9 * height_px), 1.0)
     zoom = float(np.clip(np.floor(4 * np.log2(per_px0 / span)) / 4, 10, 16))
-    return [float(centre.y), float(centre.x)], zoom
+    return [float(lat), float(lon)], zoom
 
 
 def _to_map_coords(geoms: gpd.GeoSeries, simplify_m: float = 0.0) -> list[dict]:
@@ -408,10 +423,8 @@ def build_outreach_layer(view: MapView, geometry: MapGeometry) -> folium.Feature
     """
     group = folium.FeatureGroup(name="Outreach")
     if view.outreach_points is not None:
-        lonlat = gpd.GeoSeries.from_xy(
-            view.outreach_points[:, 0], view.outreach_points[:, 1], crs=CRS_METRIC
-        ).to_crs(CRS_WGS84)
-        coords = np.round(np.column_stack([lonlat.x, lonlat.y]), COORD_DECIMALS)
+        lon, lat = to_lonlat(view.outreach_points[:, 0], view.outreach_points[:, 1])
+        coords = np.round(np.column_stack([lon, lat]), COORD_DECIMALS)
         folium.GeoJson(
             {
                 "type": "FeatureCollection",
@@ -500,8 +513,8 @@ def build_sites_layer(points, names, *, radius_m: float) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="Recommended sites")
     if not len(points):
         return group
-    lonlat = gpd.GeoSeries.from_xy(points[:, 0], points[:, 1], crs=CRS_METRIC).to_crs(CRS_WGS84)
-    for number, (lon, lat, site) in enumerate(zip(lonlat.x, lonlat.y, names, strict=True), 1):
+    lons, lats = to_lonlat(points[:, 0], points[:, 1])
+    for number, (lon, lat, site) in enumerate(zip(lons, lats, names, strict=True), 1):
         location = [round(lat, COORD_DECIMALS), round(lon, COORD_DECIMALS)]
         tooltip = f"Site {number}: {escape_text(site)}"
         folium.Circle(

@@ -31,8 +31,9 @@ def test_map_page_renders_demo_data(atlas_home):
     assert metric(at, "Outreach activities").replace(",", "").isdigit()
     referrals = metric(at, "Referrals")
     assert referrals == "<5" or int(referrals.replace(",", "")) % 5 == 0  # disclosed
-    table = at.dataframe[0].value
-    assert len(table) == 24 and list(table.columns) == ["Ward", "Referrals", "Outreach activities"]
+    table = at.table[0].value
+    assert len(table) == 24 and table.index.name == "Ward"
+    assert list(table.columns) == ["Referrals", "Outreach activities"]
 
 
 def test_filters_change_the_figures_and_the_url(atlas_home):
@@ -40,7 +41,7 @@ def test_filters_change_the_figures_and_the_url(atlas_home):
     before = metric(at, "Outreach activities")
     at.multiselect(key="f_wards").set_value(list(BARNET_WARD_CODES[:2])).run()
     assert not at.exception
-    assert len(at.dataframe[0].value) == 2
+    assert len(at.table[0].value) == 2
     assert metric(at, "Outreach activities") != before
     assert at.query_params["wards"] == ",".join(BARNET_WARD_CODES[:2])
     at.selectbox(key="f_preset").set_value("campaign week").run()
@@ -106,7 +107,7 @@ def test_setup_page_download_failure_and_success(empty_home, monkeypatch):
     assert not at.exception
     assert (empty_home / "wards.geojson").exists()
     at = run_app()
-    assert not at.exception and len(at.dataframe[0].value) == 24
+    assert not at.exception and len(at.table[0].value) == 24
 
 
 def upload_csv(lines: list[str]) -> bytes:

@@ -146,14 +146,18 @@ def test_mclp_matches_brute_force():
         for c in itertools.combinations(range(9), 3)
     )
     assert len(result.chosen) == 3
-    assert result.covered_share * demand.sum() == pytest.approx(best)
+    assert covered_by(points, demand, candidates[result.chosen], 700) == pytest.approx(best)
 
 
 def test_site_recommendation_checks_and_current_coverage():
     points = np.array([[0.0, 0.0], [5000.0, 0.0]])
-    result = recommend_sites(points, np.array([3.0, 1.0]), points, sites=1, radius_m=100,
+    result = recommend_sites(points, np.array([30.0, 10.0]), points, sites=1, radius_m=100,
                              current_points=np.array([[5000.0, 50.0]]))
-    assert result.covered_share == pytest.approx(0.75) and result.current_share == 0.25
+    assert result.chosen.tolist() == [0]
+    assert result.covered == "about 30 of 40 referrals (75 %)"
+    assert result.current == "about 10 of 40 referrals (25 %)"
+    small = recommend_sites(points, np.array([3.0, 30.0]), points[:1], sites=1, radius_m=100)
+    assert small.covered == "fewer than 5 of 35 referrals"  # never "9 %" of 33
     with pytest.raises(ValueError, match="sites must be at least 1"):
         recommend_sites(points, np.ones(2), points, sites=0)
     with pytest.raises(ValueError, match="no candidate sites"):
@@ -180,7 +184,7 @@ def test_demo_priorities_recover_the_planted_under_served_clusters(demo_data):
     for cluster in served:
         distance = np.hypot(centres[:, 0] - cluster.x, centres[:, 1] - cluster.y).min()
         assert distance > 750, "a well-served cluster should not be a top priority"
-    assert 0 < result.sites.covered_share <= 1 and len(result.site_points) == 5
+    assert result.sites.covered.startswith("about ") and len(result.site_points) == 5
     assert (result.hotspot_classes == 3).any() and result.stable.any()
 
 
@@ -246,4 +250,5 @@ def test_candidate_screen_keeps_the_answer_on_a_large_problem(monkeypatch):
     screened = recommend_sites(points, demand, candidates, sites=5, radius_m=600)
     monkeypatch.setattr(priorities, "MAX_CANDIDATES", 10_000)
     exact = recommend_sites(points, demand, candidates, sites=5, radius_m=600)
-    assert screened.covered_share == pytest.approx(exact.covered_share, rel=0.01)
+    covered = [covered_by(points, demand, candidates[r.chosen], 600) for r in (screened, exact)]
+    assert covered[0] == pytest.approx(covered[1], rel=0.01)

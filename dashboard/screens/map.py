@@ -87,13 +87,12 @@ with legend_col:
     components.render_legend(legend)
 
 st.subheader("Figures shown on the map")
-st.dataframe(
-    components.area_table(view, use_cells=bool(state.cell_size),
-                          rates=classified.class_labels if by_rate else None),
-    hide_index=True,
-    use_container_width=True,
-    key="map_table",
-)
+table = components.area_table(view, use_cells=bool(state.cell_size),
+                              rates=classified.class_labels if by_rate else None)
+if state.cell_size:  # hundreds of cells: a scrolling grid
+    st.dataframe(table, hide_index=True, width="stretch", key="map_table")
+else:  # the wards: a plain HTML table, light to redraw and read by screen readers
+    st.table(table.set_index(table.columns[0]))
 components.render_disclosure_note()
 render_export_panel(
     data, geometry, filters, cell_size=state.cell_size, basemap=basemap,

@@ -49,10 +49,9 @@ with st.spinner("Working out hot spots, gaps and sites…"):
     )
 
 st.markdown(
-    f"**These {len(result.site_points)} sites would put about "
-    f"{result.sites.covered_share:.0%} of the referrals within {radius} m of outreach.** "
-    f"Outreach in the period reached about {(result.sites.current_share or 0):.0%} of them "
-    "within the same distance."
+    f"**These {len(result.site_points)} sites would put {result.sites.covered} within "
+    f"{radius} m of outreach.** Outreach in the period reached {result.sites.current} within "
+    "the same distance."
 )
 show = st.radio("Map shows", [HOT_SPOTS, SURFACE], horizontal=True, key="p_layer")
 layers, legend = build_priority_layers(result, geometry, show=show, radius_m=radius)
@@ -71,8 +70,11 @@ st.subheader(f"Grid cells ({cell_size} m), most in need first")
 st.dataframe(components.ranking_table(result.cell_gaps.head(20), "Cell"), hide_index=True,
              key="p_cells")
 st.subheader("Recommended sites")
-st.dataframe({"Site": list(range(1, len(result.site_names) + 1)), "Where": result.site_names},
-             hide_index=True, key="p_sites_table")
+st.dataframe(
+    {"Site": list(range(1, len(result.site_names) + 1)), "Where": result.site_names,
+     f"Referrals within {radius} m, on its own": list(result.sites.per_site)},
+    hide_index=True, key="p_sites_table",
+)
 components.render_method(cell_size, result.partner_size, radius, result.density)
 components.render_disclosure_note()
 components.render_attribution()
