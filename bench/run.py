@@ -158,11 +158,13 @@ def measure_reruns(page, clicks: int, received: list) -> tuple[list[float], list
         option = page.get_by_role("option", name=PRESETS[i % 2], exact=True)
         option.wait_for()
         page.evaluate(CLICK_CLOCK)
+        sent = time.time() * 1000
         option.click()
         start = page.evaluate("() => window.__clickedAt")
         end = _redrawn(page, start)
         times.append(end - start)
-        payloads.append(sum(size for stamp, size in received if start <= stamp <= end + 500))
+        page.wait_for_timeout(700)  # let the last websocket frames reach the listener
+        payloads.append(sum(size for stamp, size in received if stamp >= sent))
         page.keyboard.press("Escape")
     return times, payloads
 
@@ -192,7 +194,7 @@ def browse(app_script: Path, home: Path, url_suffix: str, minimum: int, clicks: 
     page = context.new_page()
     received: list = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(
-        (time.time() * 1000, len(payload)))))
+        (time.time() * 1000, len(payload)))))  # stamped when the frame reaches Python
     page.set_default_timeout(300_000)
     page.goto(app.url + url_suffix)
     wait_for_map(page, minimum)
