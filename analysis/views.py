@@ -175,7 +175,7 @@ def _cell_counts(index, geography, masks, ward_pos, cell_size, policy) -> AreaCo
     }
     return AreaCounts(
         codes=tuple(str(c) for c in in_view),
-        names=tuple(f"{cell_size} m cell {c}" for c in in_view),
+        names=tuple(f"cell {c}" for c in in_view),
         positions=in_view,
         referrals=_disclosed(counts.get(REFERRAL), policy),
         outreach=counts.get(OUTREACH),

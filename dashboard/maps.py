@@ -36,6 +36,7 @@ ONS_ATTRIBUTION = (
 # The short form on the map itself; the full text is shown under every map.
 MAP_ATTRIBUTION = "Boundaries: ONS, OGL v3.0. © Crown copyright and database right"
 WARD_SIMPLIFY_M = 10.0
+CLASS_IN_TOOLTIP_MAX = 200
 COORD_DECIMALS = 5  # about 1 m
 OUTREACH_COLOUR = "#d95f02"  # orange: distinct from the blue-green choropleth for all CVD types
 OUTREACH_EDGE = "#7f2704"
@@ -248,7 +249,10 @@ def build_map_geometry(geography: Geography) -> MapGeometry:
     return MapGeometry(
         wards=_to_map_coords(wards, WARD_SIMPLIFY_M),
         outline=_to_map_coords(outline, WARD_SIMPLIFY_M)[0],
-        cells={size: _to_map_coords(grid.geometry) for size, grid in geography.grids.items()},
+        cells={
+            size: _to_map_coords(grid.geometry, WARD_SIMPLIFY_M)
+            for size, grid in geography.grids.items()
+        },
         ward_points=np.column_stack([points.y.to_numpy(), points.x.to_numpy()]),
         bounds=latlon_bounds(geography.outline),
         extent=tuple(float(v) for v in geography.outline.bounds),
@@ -331,7 +335,7 @@ def build_class_layer(
         props = {key: escape_text(values[row]) for key, values in zip(keys, fields.values(),
                                                                        strict=True)}
         props["fill"] = colours[row]
-        props["edge"] = 3.0 if emphasise is not None and emphasise[row] else line_weight
+        props["edge"] = 3 if emphasise is not None and emphasise[row] else line_weight
         features.append({"type": "Feature", "geometry": shapes[pos], "properties": props})
     group = folium.FeatureGroup(name=name)
     folium.GeoJson(
@@ -380,11 +384,9 @@ def build_area_layer(
     -------
     folium.FeatureGroup
     """
-    fields = {
-        area_label: list(areas.names),
-        "Referrals": list(areas.referrals.labels),
-        "Class": list(classified.class_labels),
-    }
+    fields = {area_label: list(areas.names), "Referrals": list(areas.referrals.labels)}
+    if len(areas.codes) <= CLASS_IN_TOOLTIP_MAX:  # for fine grids the legend says it
+        fields["Class"] = list(classified.class_labels)
     if areas.outreach is not None:
         fields["Outreach activities"] = [f"{int(o):,}" for o in areas.outreach]
     return build_class_layer(
