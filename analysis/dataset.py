@@ -12,7 +12,6 @@ import pandas as pd
 from analysis.context import CrimeContext, build_crime_context
 from analysis.index import INDEX_COLUMNS, Geography, RecordIndex, build_geography, build_index
 from geodata.demo import DEFAULT_SEED, generate_demo
-from geodata.disclosure import monday_of_week_number
 from geodata.store import Store
 
 # Records in the synthetic demo shown while the store holds none.
@@ -70,10 +69,6 @@ class AtlasData:
         """The last day with a record, or ``None`` with no records."""
         span = self.index.day_range()
         return None if span is None else _day(span[1])
-
-    def week_start(self, week: int) -> dt.date:
-        """Return the Monday of an index week number."""
-        return monday_of_week_number(week)
 
 
 def _day(day_number: int) -> dt.date:

@@ -94,10 +94,6 @@ def _secrets() -> Mapping:
         return {}
 
 
-def sign_in_configured() -> bool:
-    """Return whether OIDC sign-in is configured in secrets."""
-    return "auth" in _secrets()
-
 
 def require_access() -> Access:
     """Return the current user's access, or stop the script with a sign-in screen.

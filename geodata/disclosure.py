@@ -265,10 +265,6 @@ def disclose_total(count: int, policy: DisclosurePolicy = DEFAULT_POLICY) -> str
 # --------------------------------------------------------------------------- weeks
 
 
-def week_start(day: dt.date) -> dt.date:
-    """Return the Monday of the ISO week containing ``day``."""
-    return day - dt.timedelta(days=day.weekday())
-
 
 def week_number(days) -> np.ndarray:
     """Return consecutive Monday-based ISO week numbers of dates (``datetime64[D]``).

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import io
 import secrets
 import sys
 from collections import Counter
@@ -720,9 +719,3 @@ def store_report(
     return dataset_id
 
 
-def report_as_text(report: ImportReport) -> str:
-    """Return the report as text for the command line."""
-    buffer = io.StringIO()
-    for line in report.summary():
-        print(line, file=buffer)
-    return buffer.getvalue()

@@ -548,16 +548,3 @@ def _python_values(frame: pd.DataFrame) -> list[tuple]:
     return list(zip(*columns, strict=True))
 
 
-def open_store(url: str) -> Store:
-    """Open (and migrate) the store at a database URL.
-
-    Parameters
-    ----------
-    url : str
-
-    Returns
-    -------
-    Store
-    """
-    return Store(url)
-

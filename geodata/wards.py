@@ -7,7 +7,6 @@ code, never the name ("Totteridge & Woodside" vs "Totteridge and Woodside").
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +14,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import requests
 import shapely
 
@@ -28,7 +26,6 @@ from geodata.schema import (
     WARD_CODE,
     WARD_NAME,
 )
-from geodata.settings import Settings
 
 # Barnet's extent in British National Grid with a generous margin: a file whose wards
 # fall outside it is another place (or has its coordinates in the wrong CRS).
@@ -367,57 +364,7 @@ def save_wards(wards: gpd.GeoDataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
-def load_cached_wards(settings: Settings):
-    """Return the cached wards, or ``None`` when there is no cache yet.
 
-    Parameters
-    ----------
-    settings : Settings
-        Where the cache lives.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame or None
-
-    Raises
-    ------
-    BoundaryError
-        When the cache exists but is unusable (it is then best deleted and fetched again).
-    """
-    if not settings.wards_cache.exists():
-        return None
-    return load_wards_file(settings.wards_cache)
-
-
-def wards_from_geojson_text(text: str, *, source: str):
-    """Parse and validate ward boundaries given as GeoJSON text (an upload, say).
-
-    Parameters
-    ----------
-    text : str
-        A GeoJSON FeatureCollection.
-    source : str
-        Name for messages.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        As :func:`load_wards_file`.
-    """
-    try:
-        collection = json.loads(text)
-        raw = gpd.GeoDataFrame.from_features(collection, crs=_geojson_crs(collection))
-    except Exception as exc:
-        raise BoundaryError(
-            f"The file is not valid GeoJSON ({exc}).", source=source, fix=BOUNDARY_FIX
-        ) from exc
-    return normalise_wards(raw, source=source)
-
-
-def _geojson_crs(collection: dict) -> str:
-    name = (collection.get("crs") or {}).get("properties", {}).get("name", "")
-    match = re.search(r"EPSG:*:?(\d+)", name)
-    return f"EPSG:{match.group(1)}" if match else CRS_WGS84
 
 
 def borough_outline(wards: gpd.GeoDataFrame):
@@ -436,16 +383,3 @@ def borough_outline(wards: gpd.GeoDataFrame):
     return shapely.buffer(shapely.buffer(wards.geometry.union_all(), 1.0), -1.0)
 
 
-def ward_table(wards: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Return the ward codes and names, without geometry, in the canonical order.
-
-    Parameters
-    ----------
-    wards : geopandas.GeoDataFrame
-        Validated wards.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    return pd.DataFrame(wards[[WARD_CODE, WARD_NAME]])

@@ -14,7 +14,6 @@ from geodata.wards import (
     load_wards_file,
     normalise_wards,
     save_wards,
-    wards_from_geojson_text,
 )
 from tests.helpers import geojson_bytes, http_server, toy_ward_layer
 
@@ -128,12 +127,14 @@ def test_unreadable_and_missing_files_get_clear_messages(tmp_path):
         load_wards_file(table)
 
 
-def test_uploaded_geojson_text_in_british_national_grid():
+def test_geojson_in_british_national_grid_with_a_crs_member(tmp_path):
     layer = toy_ward_layer(crs=CRS_METRIC)
     data = json.loads(layer.to_json(drop_id=True))
     data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}
-    wards = wards_from_geojson_text(json.dumps(data), source="upload.geojson")
-    assert len(wards) == 24
+    path = tmp_path / "upload.geojson"
+    path.write_text(json.dumps(data))
+    wards = load_wards_file(path)
+    assert len(wards) == 24 and wards.crs.to_string() == CRS_METRIC
 
 
 def test_cache_round_trip(tmp_path):
