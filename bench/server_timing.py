@@ -25,7 +25,7 @@ from analysis.plan import compute_priorities
 from analysis.views import compute_map_view
 from geodata.settings import load_settings
 from geodata.store import Store
-from geodata.wards import load_wards_file
+from geodata.wards import load_cached_wards
 
 
 def _median_ms(fn, repeats: int) -> float:
@@ -45,7 +45,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     settings = load_settings({"ATLAS_HOME": args.home})
     store = Store(settings.database_url)
-    geography = build_geography(load_wards_file(settings.wards_cache))
+    geography = build_geography(load_cached_wards(settings))
     started = time.perf_counter()
     data = load_atlas_data(store, geography, geomask_key=b"bench-key")
     load_s = time.perf_counter() - started

@@ -26,7 +26,7 @@ from geodata.errors import AtlasDataError
 from geodata.schema import KINDS
 from geodata.settings import Settings, load_settings
 from geodata.store import Store
-from geodata.wards import load_wards_file
+from geodata.wards import load_cached_wards
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 PDF_NOTES = (
@@ -141,13 +141,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     args = _parser().parse_args(argv)
     settings = settings or load_settings()
     try:
-        if not settings.wards_cache.exists():
-            raise AtlasDataError(
-                "No ward boundaries are cached.", source=str(settings.wards_cache),
-                fix="Run 'python -m geodata wards --fetch' (or --from FILE) first.",
-            )
+        geography = build_geography(load_cached_wards(settings))
         store = Store(settings.database_url)
-        geography = build_geography(load_wards_file(settings.wards_cache))
         data = load_atlas_data(
             store, geography, geomask_key=load_geomask_key(None, settings.geomask_key_file)
         )

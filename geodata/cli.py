@@ -127,17 +127,11 @@ def _wards(args: argparse.Namespace, settings: Settings) -> int:
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from geodata.demo import DEFAULT_SEED, generate_demo, write_demo_csv
-    from geodata.wards import load_wards_file
+    from geodata.wards import load_cached_wards, load_wards_file
 
-    source = args.wards or settings.wards_cache
-    if not Path(source).exists():
-        raise AtlasDataError(
-            "No ward boundaries to place the demo records in.",
-            source=str(source),
-            fix="Run 'python -m geodata wards --fetch' (or --from FILE) first, or pass --wards.",
-        )
+    wards = load_wards_file(args.wards) if args.wards else load_cached_wards(settings)
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    demo = generate_demo(load_wards_file(source), n_records=args.records, seed=seed)
+    demo = generate_demo(wards, n_records=args.records, seed=seed)
     path = write_demo_csv(demo, args.out)
     print(f"Wrote {len(demo.records):,} synthetic records (seed {seed}) to {path}.")
     print("Under-served clusters planted: " + ", ".join(c.name for c in demo.under_served))
@@ -149,24 +143,19 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     from geodata.disclosure import ID_HASH_KEY_ENV, load_secret_key
     from geodata.importer import store_report, validate_file
     from geodata.store import Store
-    from geodata.wards import load_wards_file
+    from geodata.wards import load_cached_wards
 
     path = Path(args.file)
     if not path.is_file():
         raise AtlasDataError("The file does not exist.", source=str(path),
                              fix="Check the path and try again.")
-    if not settings.wards_cache.exists():
-        raise AtlasDataError(
-            "No ward boundaries to check locations against.",
-            source=str(settings.wards_cache),
-            fix="Run 'python -m geodata wards --fetch' (or --from FILE) first.",
-        )
+    wards = load_cached_wards(settings)
     store = Store(settings.database_url)
     report = validate_file(
         path.read_bytes(),
         path.name,
         kind=args.kind,
-        wards=load_wards_file(settings.wards_cache),
+        wards=wards,
         hash_key=load_secret_key(None, settings.id_hash_key_file, ID_HASH_KEY_ENV),
         known_hashes=store.existing_hashes,
         progress=lambda fraction, message: print(f"{message} ...", file=sys.stderr),

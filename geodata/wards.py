@@ -26,6 +26,7 @@ from geodata.schema import (
     WARD_CODE,
     WARD_NAME,
 )
+from geodata.settings import Settings
 
 # Barnet's extent in British National Grid with a generous margin: a file whose wards
 # fall outside it is another place (or has its coordinates in the wrong CRS).
@@ -365,6 +366,32 @@ def save_wards(wards: gpd.GeoDataFrame, path: Path) -> None:
 
 
 
+
+
+def load_cached_wards(settings: Settings) -> gpd.GeoDataFrame:
+    """Return the cached, validated wards, or say how to get them.
+
+    Parameters
+    ----------
+    settings : Settings
+        Where the cache lives.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
+    Raises
+    ------
+    BoundaryError
+        When no boundaries are cached yet, or the cache is unusable.
+    """
+    if not settings.wards_cache.exists():
+        raise BoundaryError(
+            "No ward boundaries are cached yet.",
+            source=str(settings.wards_cache),
+            fix="Run 'python -m geodata wards --fetch' (or --from FILE) first.",
+        )
+    return load_wards_file(settings.wards_cache)
 
 
 def borough_outline(wards: gpd.GeoDataFrame):

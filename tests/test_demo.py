@@ -123,4 +123,4 @@ def test_cli_writes_the_demo_csv(tmp_path, wards, capsys):
 def test_cli_demo_without_boundaries_explains(tmp_path, capsys):
     settings = load_settings({"ATLAS_HOME": str(tmp_path)})
     assert main(["demo", "--out", str(tmp_path / "d.csv")], settings) == 2
-    assert "wards --fetch" in capsys.readouterr().err
+    assert "wards --fetch" in capsys.readouterr().err  # says how to get boundaries
