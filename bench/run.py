@@ -47,8 +47,10 @@ OBSERVER = """() => {
 CLICK_CLOCK = """() => document.addEventListener('pointerdown',
   () => { window.__clickedAt = Date.now(); }, {capture: true, once: true})"""
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
+# What is drawn: SVG areas, plus a thousand for each canvas (fine grids, the heat map).
 STATE = """() => [Boolean(window.__benchObserver), window.__lastMutation || 0,
-  document.querySelectorAll('path.leaflet-interactive, canvas.leaflet-heatmap-layer').length]"""
+  document.querySelectorAll('path.leaflet-interactive').length
+  + 1000 * document.querySelectorAll('.leaflet-overlay-pane canvas').length]"""
 
 
 def sh(*args, env=None, **kwargs) -> subprocess.CompletedProcess:

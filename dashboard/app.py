@@ -6,7 +6,6 @@ from dashboard import assets, auth, cache, components
 
 st.set_page_config(page_title="Barnet Outreach Atlas", page_icon=None, layout="wide")
 assets.install_assets()
-cache.warm_up_statistics()
 access = auth.require_access()
 
 setup = st.Page("screens/setup.py", title="Ward boundaries", url_path="setup")
@@ -27,3 +26,5 @@ else:
 navigation = st.navigation(pages)
 components.render_banners(synthetic=data is None or data.synthetic, access=access)
 navigation.run()
+# After the first page is drawn, so compiling does not slow the first map.
+cache.warm_up_statistics()

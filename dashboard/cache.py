@@ -9,6 +9,8 @@ and display geometry.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 
 import pandas as pd
@@ -133,7 +135,13 @@ def priorities(
 
 @st.cache_resource(show_spinner=False)
 def warm_up_statistics() -> threading.Thread:
-    """Compile the hot-spot kernels once per process, in the background."""
-    thread = threading.Thread(target=warm_up, name="esda-warm-up", daemon=True)
+    """Compile the hot-spot kernels once per process, in the background, at low priority."""
+
+    def compile_quietly() -> None:
+        with contextlib.suppress(OSError):  # Linux lets a thread lower its own priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        warm_up()
+
+    thread = threading.Thread(target=compile_quietly, name="esda-warm-up", daemon=True)
     thread.start()
     return thread

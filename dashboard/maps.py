@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from branca.element import MacroElement
+from folium.utilities import JsCode
 from jinja2 import Template
 from pyproj import Transformer
 
@@ -37,6 +38,7 @@ ONS_ATTRIBUTION = (
 MAP_ATTRIBUTION = "Boundaries: ONS, OGL v3.0. © Crown copyright and database right"
 WARD_SIMPLIFY_M = 10.0
 CLASS_IN_TOOLTIP_MAX = 200
+CANVAS_ABOVE = 1000  # areas; the 250 m grid (about 1,500 cells) is drawn on a canvas
 COORD_DECIMALS = 5  # about 1 m
 OUTREACH_COLOUR = "#d95f02"  # orange: distinct from the blue-green choropleth for all CVD types
 OUTREACH_EDGE = "#7f2704"
@@ -338,6 +340,8 @@ def build_class_layer(
         props["edge"] = 3 if emphasise is not None and emphasise[row] else line_weight
         features.append({"type": "Feature", "geometry": shapes[pos], "properties": props})
     group = folium.FeatureGroup(name=name)
+    # Thousands of SVG paths are slow to swap; a canvas draws them at once (still hoverable).
+    canvas = {"renderer": JsCode("L.canvas()")} if len(positions) > CANVAS_ABOVE else {}
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         style_function=lambda f: {
@@ -350,6 +354,7 @@ def build_class_layer(
         tooltip=folium.GeoJsonTooltip(
             fields=keys, aliases=[escape_text(a) for a in fields], sticky=True
         ),
+        **canvas,
     ).add_to(group)
     return group
 

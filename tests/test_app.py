@@ -208,3 +208,18 @@ def test_trends_page(atlas_home):
     at.selectbox(key="t_second").set_value("4 weeks after the campaign").run()
     table = at.dataframe[-1].value
     assert len(table) == 24 and "Change in neighbouring wards" in table.columns
+
+
+def test_setup_page_upload(empty_home):
+    at = run_app()
+    at.file_uploader(key="setup_upload").upload("wards.geojson", b"{not json", "application/json")
+    at.run()
+    at.button(key="setup_use_file").click().run()
+    assert not at.exception
+    assert "could not be read" in at.error[0].value and "wards.geojson" in at.error[0].value
+    good = toy_ward_layer().to_json().encode()
+    at.file_uploader(key="setup_upload").set_value(("wards.geojson", good, "application/json"))
+    at.run()
+    at.button(key="setup_use_file").click().run()
+    assert not at.exception
+    assert (empty_home / "wards.geojson").exists()
