@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import assets, auth, cache, components
 
-st.set_page_config(page_title="Barnet Outreach Atlas", page_icon=None, layout="wide")
+st.set_page_config(page_title="Barnet Outreach Atlas", layout="wide")
 assets.install_assets()
 access = auth.require_access()
 

@@ -335,17 +335,7 @@ def _validate_records(raw, name, kind, columns, wards, hash_key, known_hashes, t
     kinds = _record_kinds(raw, columns, kind, rows)
     dates = _check_dates(_column(raw, columns, DATE), columns, rows, today)
     tell(0.45, "Locating rows")
-    x, y = _locate(raw, columns, rows, notes)
-    codes = np.full(n, None, dtype=object)
-    located = np.isfinite(x) & np.isfinite(y)
-    codes[located] = ward_codes_of(x[located], y[located], wards)
-    outside = located & (codes == None)  # noqa: E711 - elementwise
-    if located.any() and outside.sum() == located.sum():
-        notes.append(
-            f"None of the {int(located.sum()):,} located rows lies in Barnet: check that the "
-            "coordinate columns hold Barnet locations in the stated system."
-        )
-    rows.reject(outside, OUTSIDE, None)
+    x, y, codes = _place(raw, columns, rows, notes, wards)
     tell(0.7, "Checking categories and duplicates")
     fallbacks: dict[str, dict[str, int]] = {}
     categories = _categories(_column(raw, columns, CATEGORY), kinds, fallbacks)
@@ -432,6 +422,28 @@ def _check_dates(column, columns, rows, today) -> np.ndarray:
 
 def _in_gb_degrees(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return (lon >= -9) & (lon <= 2.5) & (lat >= 49) & (lat <= 61)
+
+
+def _place(raw, columns, rows, notes, wards):
+    """Locate every row, find its ward, and reject the rows outside Barnet.
+
+    Returns
+    -------
+    tuple
+        x, y (EPSG:27700, NaN where unknown) and the ward code of each row (or None).
+    """
+    x, y = _locate(raw, columns, rows, notes)
+    codes = np.full(len(x), None, dtype=object)
+    located = np.isfinite(x) & np.isfinite(y)
+    codes[located] = ward_codes_of(x[located], y[located], wards)
+    outside = located & (codes == None)  # noqa: E711 - elementwise
+    if located.any() and outside.sum() == located.sum():
+        notes.append(
+            f"None of the {int(located.sum()):,} located rows lies in Barnet: check that the "
+            "coordinate columns hold Barnet locations in the stated system."
+        )
+    rows.reject(outside, OUTSIDE, None)
+    return x, y, codes
 
 
 def _locate(raw, columns, rows, notes) -> tuple[np.ndarray, np.ndarray]:
@@ -586,11 +598,7 @@ def _validate_crime(raw, name, columns, wards, tell) -> ImportReport:
         months = text.to_numpy(dtype=object)
         types = crime_type.astype("string").fillna("").str.strip().to_numpy(dtype=object)
         rows.reject(types == "", NO_CRIME_TYPE, columns.fields[CRIME_TYPE])
-    x, y = _locate(raw, columns, rows, notes)
-    codes = np.full(n, None, dtype=object)
-    located = np.isfinite(x)
-    codes[located] = ward_codes_of(x[located], y[located], wards)
-    rows.reject(located & (codes == None), OUTSIDE, None)  # noqa: E711
+    x, y, codes = _place(raw, columns, rows, notes, wards)
     ok = rows.ok
     tell(1.0, "Checked")
     accepted = pd.DataFrame(
@@ -641,11 +649,7 @@ def read_venues(data: bytes, name: str, *, wards: gpd.GeoDataFrame) -> ImportRep
     columns = match_columns([c for c in raw.frame.columns if not c.startswith("_")])
     rows = _Rows(raw.frame[ROW_NUMBER].to_numpy())
     notes = list(raw.notes)
-    x, y = _locate(raw, columns, rows, notes)
-    codes = np.full(len(x), None, dtype=object)
-    located = np.isfinite(x)
-    codes[located] = ward_codes_of(x[located], y[located], wards)
-    rows.reject(located & (codes == None), OUTSIDE, None)  # noqa: E711
+    x, y, codes = _place(raw, columns, rows, notes, wards)
     label_col = next(
         (c for c in raw.frame.columns if normalise_header(c) in _VENUE_NAMES), None
     )
