@@ -69,11 +69,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
+# Needs ward boundaries: the cached ones (make run), or WARDS_FILE=path.
 bench: setup-dev assets chromium
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(if $(WARDS_FILE),--wards "$(WARDS_FILE)")
 
 bench-quick: setup-dev assets chromium
-	$(PY) -m bench.run --quick
+	$(PY) -m bench.run --quick $(if $(WARDS_FILE),--wards "$(WARDS_FILE)")
 
 clean:
 	rm -rf $(VENV) node_modules dashboard/static/vendor .pytest_cache .ruff_cache
