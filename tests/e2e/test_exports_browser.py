@@ -14,7 +14,7 @@ from analysis.index import build_geography
 from dashboard import maps, snapshot
 from geodata.demo import generate_demo
 from geodata.disclosure import snap_to_weeks
-from tests.e2e.test_map_page import ARTIFACTS, OUTREACH_FILL, ward_paths
+from tests.e2e.test_map_page import ARTIFACTS, OUTREACH_FILL, wait_for_rerun, ward_paths
 from tests.helpers import toy_wards
 
 
@@ -57,8 +57,14 @@ def test_each_download_button(atlas_server, page):
     page.get_by_role("button", name="Download PNG").wait_for(timeout=120_000)
     files = {}
     for fmt in snapshot.FORMATS:
+        wait_for_rerun(page)  # each download's audit entry reruns the page
+        button = page.get_by_role("button", name=f"Download {fmt.upper()}")
+        for _ in range(50):  # while a rerun replaces the buttons, old and new both show
+            if button.count() == 1:
+                break
+            page.wait_for_timeout(100)
         with page.expect_download() as info:
-            page.get_by_role("button", name=f"Download {fmt.upper()}").click()
+            button.click()
         download = info.value
         assert download.suggested_filename.endswith(f".{fmt}")
         files[fmt] = download.path().read_bytes()

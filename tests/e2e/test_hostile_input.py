@@ -10,7 +10,7 @@ from geodata.cli import main as geodata_cli
 from geodata.settings import load_settings
 from geodata.wards import save_wards
 from tests.e2e.conftest import AtlasServer
-from tests.e2e.test_map_page import map_frame, ward_paths
+from tests.e2e.test_map_page import map_frame, wait_for_rerun, ward_paths
 from tests.helpers import toy_wards, ward_centre
 
 PAYLOADS = [
@@ -86,8 +86,9 @@ def test_exports_neutralise_formulas(hostile_server, page):
     wards = pd.read_csv(io.StringIO(text), dtype=str)["Ward"].tolist()
     assert "'" + PAYLOADS[3] in wards
     assert not any(w.startswith(("=", "+", "-", "@")) for w in wards)
+    wait_for_rerun(page)
     with page.expect_download() as info:
-        page.get_by_role("button", name="Download HTML").click()
+        page.get_by_role("button", name="Download HTML").last.click()
     html = info.value.path().read_text()
     assert "<script>window.__pwned" not in html and "${window.__pwned" not in html
     assert_nothing_ran(page)
