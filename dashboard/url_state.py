@@ -164,30 +164,22 @@ def parse_query(
         cats = _pick(params.get(key), vocab.categories_for(kind), f"{kind} category", notices)
         if cats is not None:
             state = replace(state, **{attr: cats})
-    layer = params.get("layer")
-    if layer is not None:
-        if layer in LAYERS:
-            state = replace(state, layer=layer)
-        else:
-            notices.append(f"Ignored unknown map layer in the link: {layer}.")
+    for key, attr, allowed, what in (
+        ("layer", "layer", LAYERS, "map layer"),
+        ("ind", "indicator", indicators, "indicator"),
+        ("measure", "measure", MEASURES, "measure"),
+    ):
+        value = params.get(key)
+        if value is not None and value in allowed:
+            state = replace(state, **{attr: value})
+        elif value is not None:
+            notices.append(f"Ignored unknown {what} in the link: {value}.")
     crime = params.get("crime")
     if crime == "all":
         state = replace(state, crime=())
     elif crime is not None:
         picked = _pick(crime, crime_types, "crime type", notices)
         state = replace(state, crime=picked)
-    indicator = params.get("ind")
-    if indicator is not None:
-        if indicator in indicators:
-            state = replace(state, indicator=indicator)
-        else:
-            notices.append(f"Ignored unknown indicator in the link: {indicator}.")
-    measure = params.get("measure")
-    if measure is not None:
-        if measure in MEASURES:
-            state = replace(state, measure=measure)
-        else:
-            notices.append(f"Ignored unknown measure in the link: {measure}.")
     return state, notices
 
 

@@ -18,13 +18,16 @@ CODES = BARNET_WARD_CODES
             referral_categories=("labour", "sexual"), outreach_categories=("patrol",),
             layer="grid-250",
         ),
+        ViewState(crime=("Burglary", "Drugs"), indicator="Born in Romania", measure="rate"),
+        ViewState(crime=()),
     ],
-    ids=["default", "campaign-wards", "custom-everything"],
+    ids=["default", "campaign-wards", "custom-everything", "context-layers", "all-crime"],
 )
 def test_round_trip(state):
     query = to_query(state)
     assert all(isinstance(v, str) for v in query.values())
-    parsed, notices = parse_query(query, ward_codes=CODES)
+    parsed, notices = parse_query(query, ward_codes=CODES, crime_types=("Burglary", "Drugs"),
+                                  indicators=("Born in Romania",))
     assert parsed == state and notices == []
 
 
@@ -40,10 +43,13 @@ def test_default_view_has_an_empty_query():
         ({"kinds": "victims"}, "kinds", "unknown record kind"),
         ({"rcat": "labour,juggling"}, "referral_categories", "referral category"),
         ({"layer": "grid-7"}, "layer", "unknown map layer"),
+        ({"ind": "Nonsense"}, "indicator", "unknown indicator"),
+        ({"measure": "speed"}, "measure", "unknown measure"),
         ({"dates": "custom", "from": "2023-13-01", "to": "2023-10-01"}, "preset", "ISO dates"),
         ({"dates": "custom", "from": "2023-10-02", "to": "2023-10-01"}, "preset", "is before"),
     ],
-    ids=["preset", "ward", "kind", "category", "layer", "bad-date", "reversed-dates"],
+    ids=["preset", "ward", "kind", "category", "layer", "indicator", "measure", "bad-date",
+         "reversed-dates"],
 )
 def test_invalid_values_fall_back_with_a_notice(params, field, notice):
     state, notices = parse_query(params, ward_codes=CODES)
