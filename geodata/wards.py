@@ -17,6 +17,7 @@ import numpy as np
 import requests
 import shapely
 
+from geodata import http
 from geodata.errors import BoundaryError, DownloadError
 from geodata.schema import (
     BARNET_LAD_CODE,
@@ -158,27 +159,8 @@ def _with_offset(url: str, offset: int) -> str:
 
 
 def _get_json(url: str, timeout: float, session: requests.Session | None) -> dict:
-    getter = session or requests
-    try:
-        response = getter.get(url, timeout=timeout)
-    except requests.Timeout as exc:
-        raise DownloadError(
-            f"The boundary service did not answer within {timeout:g} seconds.",
-            source=url,
-            fix="Retry later, raise ATLAS_HTTP_TIMEOUT, or load a boundary file instead.",
-        ) from exc
-    except requests.RequestException as exc:
-        raise DownloadError(
-            f"The boundary service could not be reached ({type(exc).__name__}).",
-            source=url,
-            fix="Check the network connection or proxy, or load a boundary file instead.",
-        ) from exc
-    if response.status_code != 200:
-        raise DownloadError(
-            f"The boundary service answered HTTP {response.status_code}.",
-            source=url,
-            fix="Retry later; if it persists, check the service name or load a boundary file.",
-        )
+    response = http.get(url, timeout=timeout, service="The boundary service",
+                        fallback="load a boundary file instead", session=session)
     try:
         body = response.json()
     except ValueError as exc:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import requests
 
+from geodata import http
 from geodata.errors import DownloadError, ImportFileError
 from geodata.parsing import parse_numbers
 from geodata.schema import BARNET_WARD_CODES, WARD_CODE
@@ -57,18 +57,8 @@ def fetch_nomis_population(
     DownloadError
         For network failures, HTTP errors or an answer that is not the expected table.
     """
-    try:
-        response = requests.get(url, timeout=timeout)
-    except requests.Timeout as exc:
-        raise DownloadError(f"Nomis did not answer within {timeout:g} seconds.", source=url,
-                            fix="Retry later, or load a CSV of ward code and population.") from exc
-    except requests.RequestException as exc:
-        raise DownloadError(f"Nomis could not be reached ({type(exc).__name__}).", source=url,
-                            fix="Check the network, or load a CSV of ward code and population.",
-                            ) from exc
-    if response.status_code != 200:
-        raise DownloadError(f"Nomis answered HTTP {response.status_code}.", source=url,
-                            fix="Check the dataset and geography in the URL, or load a CSV.")
+    response = http.get(url, timeout=timeout, service="Nomis",
+                        fallback="load a CSV of ward code and population")
     try:
         table = pd.read_csv(io.StringIO(response.text), dtype=str)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
