@@ -136,17 +136,6 @@ def to_metric(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return _transformer(CRS_WGS84, CRS_METRIC).transform(np.asarray(lon), np.asarray(lat))
 
 
-def latlon_bounds(geometry) -> list[list[float]]:
-    """Return folium's ``[[south, west], [north, east]]`` for a geometry in EPSG:27700.
-
-    The one place that turns British National Grid into Leaflet's (lat, lon) order.
-    """
-    west, south, east, north = (
-        gpd.GeoSeries([geometry], crs=CRS_METRIC).to_crs(CRS_WGS84).total_bounds
-    )
-    return [[float(south), float(west)], [float(north), float(east)]]
-
-
 def extent_from_bounds(bounds: dict | None) -> tuple[float, float, float, float] | None:
     """Turn the bounds st_folium returns (lat/lon corners) into an EPSG:27700 extent.
 
@@ -220,8 +209,6 @@ class MapGeometry:
         GeoJSON geometry per grid cell, by cell size.
     ward_points : numpy.ndarray
         A (lat, lon) point inside each ward, for ward-level symbols.
-    bounds : list
-        Folium bounds of the borough.
     extent : tuple of float
         The borough's extent in EPSG:27700 (minx, miny, maxx, maxy).
     """
@@ -230,7 +217,6 @@ class MapGeometry:
     outline: dict
     cells: dict[int, list[dict]]
     ward_points: np.ndarray
-    bounds: list[list[float]]
     extent: tuple[float, float, float, float]
 
 
@@ -256,7 +242,6 @@ def build_map_geometry(geography: Geography) -> MapGeometry:
             for size, grid in geography.grids.items()
         },
         ward_points=np.column_stack([points.y.to_numpy(), points.x.to_numpy()]),
-        bounds=latlon_bounds(geography.outline),
         extent=tuple(float(v) for v in geography.outline.bounds),
     )
 
