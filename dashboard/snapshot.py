@@ -210,14 +210,7 @@ def export_geojson(snapshot: Snapshot, geography) -> bytes:
 
 def _figure(snapshot: Snapshot, geography, size_mm, dpi: int):
     """Draw the map page: title, marking, map, legend, scale bar, north arrow, credits."""
-    width_mm, height_mm = size_mm
-    fig = plt.figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=dpi)
-    red = "#b10e1e"
-    fig.text(0.5, 0.975, snapshot.marking, ha="center", va="top", color=red,
-             fontsize=10, fontweight="bold")
-    fig.text(0.5, 0.012, snapshot.marking, ha="center", va="bottom", color=red,
-             fontsize=10, fontweight="bold")
-    fig.text(0.03, 0.93, TITLE, fontsize=15, fontweight="bold", va="top")
+    fig = _page(snapshot, TITLE, size_mm, dpi)
     fig.text(0.03, 0.885, "\n".join(snapshot.header_lines()[1:]), fontsize=7.5, va="top",
              wrap=True)
     ax = fig.add_axes((0.03, 0.1, 0.6, 0.72))
@@ -396,13 +389,14 @@ def render_pdf(
     return buffer.getvalue()
 
 
-def _page(snapshot: Snapshot, title: str):
-    fig = plt.figure(figsize=(297 / 25.4, 210 / 25.4))
-    fig.text(0.5, 0.975, snapshot.marking, ha="center", va="top", color="#b10e1e",
-             fontsize=10, fontweight="bold")
-    fig.text(0.5, 0.012, snapshot.marking, ha="center", va="bottom", color="#b10e1e",
-             fontsize=10, fontweight="bold")
-    fig.text(0.04, 0.93, title, fontsize=14, fontweight="bold", va="top")
+def _page(snapshot: Snapshot, title: str, size_mm=A4_LANDSCAPE_MM, dpi: int | None = None):
+    """Start a page: the marking line at top and bottom, and the title."""
+    width_mm, height_mm = size_mm
+    fig = plt.figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=dpi)
+    for y, va in ((0.975, "top"), (0.012, "bottom")):
+        fig.text(0.5, y, snapshot.marking, ha="center", va=va, color="#b10e1e",
+                 fontsize=10, fontweight="bold")
+    fig.text(0.03, 0.93, title, fontsize=15, fontweight="bold", va="top")
     return fig
 
 
@@ -448,8 +442,8 @@ def render_html(snapshot: Snapshot, geometry: maps.MapGeometry) -> bytes:
     -------
     bytes
     """
-    m = maps.AtlasMap(location=maps.fit_view(snapshot.extent)[0],
-                      zoom_start=maps.fit_view(snapshot.extent)[1], tiles=None,
+    centre, zoom = maps.fit_view(snapshot.extent)
+    m = maps.AtlasMap(location=centre, zoom_start=zoom, tiles=None,
                       zoom_snap=0.25, control_scale=True)
     m.default_js, m.default_css = [], []
     inline = assets.inline_assets()
