@@ -26,7 +26,7 @@ from analysis.index import Geography
 from analysis.views import AreaCounts, MapView
 from dashboard import assets
 from dashboard.classes import Classified
-from geodata.disclosure import escape_text
+from geodata.escaping import escape_text
 from geodata.schema import CRS_METRIC, CRS_WGS84
 
 ONS_ATTRIBUTION = (

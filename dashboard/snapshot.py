@@ -37,7 +37,7 @@ from dashboard import assets, maps  # noqa: E402
 from dashboard.classes import Classified, classify_counts  # noqa: E402
 from dashboard.components import area_table  # noqa: E402
 from geodata.demo import SYNTHETIC_MARK  # noqa: E402
-from geodata.disclosure import csv_safe_frame, escape_text  # noqa: E402
+from geodata.escaping import csv_safe_frame, escape_text  # noqa: E402
 from geodata.schema import CRS_METRIC, CRS_WGS84, OUTREACH  # noqa: E402
 
 FORMATS = ("png", "pdf", "html", "csv", "geojson")

@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import html
 import math
 import os
 import secrets
@@ -40,7 +39,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from geodata.errors import FilterError
@@ -477,72 +475,3 @@ def geomask_points(
         snapped = shapely.point_on_surface(within)
         out_x[todo], out_y[todo] = snapped.x, snapped.y
     return out_x, out_y
-
-
-# --------------------------------------------------------------------------- text
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_text(value: object) -> str:
-    """Escape text for HTML and for JavaScript template strings.
-
-    Parameters
-    ----------
-    value : object
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> escape_text("<b>${x}</b>")
-    '&lt;b&gt;&#36;{x}&lt;/b&gt;'
-    """
-    text = html.escape("" if value is None else str(value), quote=True)
-    return text.replace("$", "&#36;").replace("`", "&#96;")
-
-
-def csv_safe(value: object) -> object:
-    r"""Neutralise a CSV cell that a spreadsheet would read as a formula.
-
-    Parameters
-    ----------
-    value : object
-
-    Returns
-    -------
-    object
-        Text starting with ``= + - @``, tab or carriage return gets a leading apostrophe;
-        anything else is returned unchanged.
-
-    Examples
-    --------
-    >>> csv_safe('=HYPERLINK("http://x","y")')
-    '\'=HYPERLINK("http://x","y")'
-    >>> csv_safe(-3)
-    -3
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy of a table with every text cell (and header) made formula-safe.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    safe = frame.copy()
-    safe.columns = [csv_safe(str(c)) for c in safe.columns]
-    for column in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[column]):
-            safe[column] = safe[column].map(csv_safe)
-    return safe

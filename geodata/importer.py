@@ -37,8 +37,8 @@ from geodata.columns import (
     match_columns,
     normalise_header,
 )
-from geodata.disclosure import csv_safe_frame
 from geodata.errors import ImportFileError
+from geodata.escaping import csv_safe_frame
 from geodata.locate import ward_codes_of
 from geodata.parsing import (
     EARLIEST,

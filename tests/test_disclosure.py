@@ -12,11 +12,8 @@ from geodata.disclosure import (
     SECONDARY,
     SHOWN,
     DisclosurePolicy,
-    csv_safe,
-    csv_safe_frame,
     disclose_counts,
     disclose_total,
-    escape_text,
     geomask_points,
     load_geomask_key,
     snap_to_weeks,
@@ -179,34 +176,3 @@ def test_local_geomask_key_is_created_once_and_private(tmp_path, monkeypatch):
     assert first == load_geomask_key(None, path) and len(first) == 64
     assert (path.stat().st_mode & 0o777) == 0o600
     assert load_geomask_key("configured", path) == b"configured"
-
-
-# --------------------------------------------------------------------- text
-
-
-@pytest.mark.parametrize(
-    "hostile",
-    ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "${alert(1)}", "`x`"],
-    ids=["script", "img", "template", "backtick"],
-)
-def test_escape_text_defuses_html_and_template_strings(hostile):
-    escaped = escape_text(hostile)
-    for dangerous in "<>$`":
-        assert dangerous not in escaped
-
-
-@pytest.mark.parametrize(
-    "cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x","y")'],
-)
-def test_csv_formula_cells_are_neutralised(cell):
-    assert csv_safe(cell) == "'" + cell
-
-
-def test_csv_safe_frame_leaves_numbers_and_plain_text():
-    import pandas as pd
-
-    frame = pd.DataFrame({"name": ["=cmd", "Hendon"], "n": [-3, 4]})
-    safe = csv_safe_frame(frame)
-    assert safe["name"].tolist() == ["'=cmd", "Hendon"]
-    assert safe["n"].tolist() == [-3, 4]
-    assert frame["name"].tolist() == ["=cmd", "Hendon"]  # input untouched
