@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.index import Geography
-from geodata.disclosure import WeekWindow
+from geodata.geography import Geography
+from geodata.release import WeekWindow
 from geodata.schema import WARD_CODE
 from geodata.store import CRIME_MONTH, CRIME_TYPE
 

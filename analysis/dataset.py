@@ -10,8 +10,17 @@ import geopandas as gpd
 import pandas as pd
 
 from analysis.context import CrimeContext, build_crime_context
-from analysis.index import INDEX_COLUMNS, Geography, RecordIndex, build_geography, build_index
 from geodata.demo import DEFAULT_SEED, generate_demo
+from geodata.geography import Geography, build_geography
+from geodata.release import (
+    RELEASE_COLUMNS,
+    OutreachIndex,
+    ReferralRelease,
+    build_release,
+    keyed_record_keys,
+    window_of_bins,
+)
+from geodata.schema import RECORD_KEY
 from geodata.store import Store
 
 # Records in the synthetic demo shown while the store holds none.
@@ -25,7 +34,10 @@ class AtlasData:
     Attributes
     ----------
     geography : Geography
-    index : RecordIndex
+    release : ReferralRelease
+        The only source of referral figures (released counts).
+    outreach : OutreachIndex
+        Geomasked outreach records.
     synthetic : bool
         True when any of the records is synthetic demo data.
     version : str
@@ -38,7 +50,8 @@ class AtlasData:
     """
 
     geography: Geography
-    index: RecordIndex
+    release: ReferralRelease
+    outreach: OutreachIndex
     synthetic: bool
     version: str
     crime: CrimeContext | None = None
@@ -60,15 +73,30 @@ class AtlasData:
 
     @property
     def first_day(self) -> dt.date | None:
-        """The first day with a record, or ``None`` with no records."""
-        span = self.index.day_range()
-        return None if span is None else _day(span[0])
+        """The first day of the data, or ``None`` with no records.
+
+        Referrals count only through their released bins of weeks (the first day of the
+        first bin with a released referral), so the span reveals no referral's date.
+        """
+        days = self._span()
+        return min(days)[0] if days else None
 
     @property
     def last_day(self) -> dt.date | None:
-        """The last day with a record, or ``None`` with no records."""
-        span = self.index.day_range()
-        return None if span is None else _day(span[1])
+        """The last day of the data (for referrals, the end of the last released bin)."""
+        days = self._span()
+        return max(d[1] for d in days) if days else None
+
+    def _span(self) -> list[tuple[dt.date, dt.date]]:
+        days = []
+        outreach = self.outreach.day_range()
+        if outreach is not None:
+            days.append((_day(outreach[0]), _day(outreach[1])))
+        released = self.release.released_span()
+        if released is not None:
+            window = window_of_bins(*released, self.release.policy)
+            days.append((window.start, window.end))
+        return days
 
 
 def _day(day_number: int) -> dt.date:
@@ -93,7 +121,7 @@ def build_atlas_data(
     wards : geopandas.GeoDataFrame
         Validated wards in EPSG:27700.
     records : pandas.DataFrame
-        Canonical records (see :mod:`geodata.schema`).
+        Canonical records (see :mod:`geodata.schema`) with their record keys.
     synthetic : bool
         Whether the records are demo data.
     version : str
@@ -112,11 +140,12 @@ def build_atlas_data(
     AtlasData
     """
     geography = geography or build_geography(wards)
-    index = build_index(records, geography, geomask_key=geomask_key)
+    release, outreach = build_release(records, geography, geomask_key=geomask_key)
     context = build_crime_context(crime, geography) if crime is not None else None
     return AtlasData(
         geography=geography,
-        index=index,
+        release=release,
+        outreach=outreach,
         synthetic=synthetic,
         version=version,
         crime=context,
@@ -147,10 +176,11 @@ def load_atlas_data(
     """
     data_version = store.data_version()
     if store.has_records():
-        records, synthetic = store.load_records(INDEX_COLUMNS), store.is_synthetic()
+        records, synthetic = store.load_records(RELEASE_COLUMNS), store.is_synthetic()
         version = f"store-{data_version}"
     else:
         records = generate_demo(geography.wards, n_records=demo_records).records
+        records[RECORD_KEY] = keyed_record_keys(len(records), geomask_key)
         synthetic = True
         version = f"demo-{DEFAULT_SEED}-{demo_records}-store-{data_version}"
     return build_atlas_data(

@@ -3,9 +3,11 @@
 Counts on the fine grid are smoothed with a Gaussian kernel. The default bandwidth follows
 the rule ArcGIS uses for Kernel Density (Silverman's rule of thumb adapted to two
 dimensions): h = 0.9 · min(SD, √(1/ln 2) · Dm) · n^(−0.2), where SD is the standard
-distance of the referrals, Dm their median distance from the mean centre and n their number.
-Cells where fewer than k referrals lie within one bandwidth are masked, so the surface
-never reveals a small count; the rest are shown in five quantile classes, never as numbers.
+distance of the referrals, Dm their median distance from the mean centre and n their number,
+rounded to the nearest 50 m. The counts are *released* counts (:mod:`geodata.release`), so
+the surface and its bandwidth are worked out from what is already public and cannot be
+turned back into exact counts. Cells where fewer than k released referrals lie within one
+bandwidth are left blank; the rest are shown in five quantile classes, never as numbers.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import mapclassify
 import numpy as np
 from scipy import ndimage
 
-from analysis.grid import Grid
-from geodata.disclosure import DEFAULT_POLICY, DisclosurePolicy
+from geodata.grid import Grid
+from geodata.release import DEFAULT_POLICY, ReleasePolicy
 
 DENSITY_LABELS = ("lowest", "low", "middle", "high", "highest")
 MIN_BANDWIDTH_M = 250.0
+BANDWIDTH_STEP_M = 50.0
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def default_bandwidth(points: np.ndarray, weights: np.ndarray) -> float:
     Returns
     -------
     float
-        At least :data:`MIN_BANDWIDTH_M`.
+        At least :data:`MIN_BANDWIDTH_M`, rounded to :data:`BANDWIDTH_STEP_M`.
     """
     n = weights.sum()
     if n < 2:
@@ -74,7 +77,8 @@ def default_bandwidth(points: np.ndarray, weights: np.ndarray) -> float:
     cumulative = np.cumsum(weights[order])
     median_distance = np.sqrt(dist2[order][np.searchsorted(cumulative, n / 2)])
     spread = min(standard_distance, np.sqrt(1 / np.log(2)) * median_distance)
-    return float(max(MIN_BANDWIDTH_M, 0.9 * spread * n**-0.2))
+    rule = 0.9 * spread * n**-0.2
+    return float(max(MIN_BANDWIDTH_M, BANDWIDTH_STEP_M * round(rule / BANDWIDTH_STEP_M)))
 
 
 def compute_density(
@@ -82,19 +86,19 @@ def compute_density(
     grid: Grid,
     *,
     bandwidth_m: float | None = None,
-    policy: DisclosurePolicy = DEFAULT_POLICY,
+    policy: ReleasePolicy = DEFAULT_POLICY,
 ) -> DensitySurface:
     """Smooth per-cell referral counts into density classes, masking thin areas.
 
     Parameters
     ----------
     counts : array-like
-        Referrals per kept cell of ``grid``.
+        Released referrals per kept cell of ``grid``.
     grid : Grid
         A fine grid (250 m works well).
     bandwidth_m : float, optional
         Kernel bandwidth; the default rule applies when omitted.
-    policy : DisclosurePolicy
+    policy : ReleasePolicy
         For k.
 
     Returns

@@ -7,15 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analysis.index import KIND_CODES, Geography, RecordIndex, ward_positions
 from geodata import vocab
-from geodata.disclosure import (
-    DEFAULT_POLICY,
-    DisclosurePolicy,
-    WeekWindow,
-    snap_to_weeks,
-)
 from geodata.errors import FilterError
+from geodata.geography import Geography, ward_positions
+from geodata.release import DEFAULT_POLICY, OutreachIndex, ReleasePolicy, WeekWindow, snap_to_weeks
 from geodata.schema import CAMPAIGN_END, CAMPAIGN_START, KINDS, OUTREACH, REFERRAL
 
 PRESET_LAST_4_WEEKS = "last 4 weeks"
@@ -86,7 +81,7 @@ def preset_window(
     last_day: dt.date,
     *,
     first_day: dt.date | None = None,
-    policy: DisclosurePolicy = DEFAULT_POLICY,
+    policy: ReleasePolicy = DEFAULT_POLICY,
 ) -> WeekWindow:
     """Return the weeks a date preset stands for, relative to the latest data.
 
@@ -98,7 +93,7 @@ def preset_window(
         The last day with data; "last 4 weeks" ends with the ISO week holding it.
     first_day : datetime.date, optional
         The first day with data, for "all dates" (defaults to ``last_day``).
-    policy : DisclosurePolicy
+    policy : ReleasePolicy
 
     Returns
     -------
@@ -124,33 +119,26 @@ def preset_window(
     return snap_to_weeks(last_day - dt.timedelta(weeks=weeks - 1), last_day, policy)
 
 
-def record_mask(
-    index: RecordIndex, geography: Geography, filters: Filters, kind: str
-) -> np.ndarray:
-    """Select the records of one kind that the filters keep.
+def outreach_mask(index: OutreachIndex, geography: Geography, filters: Filters) -> np.ndarray:
+    """Select the outreach records that the filters keep (by their masked ward).
 
     Parameters
     ----------
-    index : RecordIndex
+    index : OutreachIndex
     geography : Geography
     filters : Filters
-    kind : {"referral", "outreach"}
 
     Returns
     -------
     numpy.ndarray of bool
-        All False when the kind is not among ``filters.kinds``.
+        All False when outreach is not among ``filters.kinds``.
     """
-    if kind not in filters.kinds:
+    if OUTREACH not in filters.kinds:
         return np.zeros(len(index), dtype=bool)
-    mask = (
-        (index.kind == KIND_CODES[kind])
-        & (index.week >= filters.window.first_week)
-        & (index.week <= filters.window.last_week)
-    )
-    categories = filters.categories_for(kind)
+    mask = (index.week >= filters.window.first_week) & (index.week <= filters.window.last_week)
+    categories = filters.outreach_categories
     if categories:
-        allowed = vocab.categories_for(kind)
+        allowed = vocab.categories_for(OUTREACH)
         codes = np.array([allowed.index(c) for c in categories], dtype=index.category.dtype)
         mask &= np.isin(index.category, codes)
     if filters.wards:

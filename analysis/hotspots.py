@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import esda
-import geopandas as gpd
 import numpy as np
-from libpysal.weights import DistanceBand, W, fuzzy_contiguity, lat2W
+from libpysal.weights import DistanceBand, W, lat2W
 from scipy import stats
 
-from analysis.grid import Grid
+from geodata.grid import Grid
 
 DEFAULT_PERMUTATIONS = 999
 DEFAULT_SEED = 20230924
@@ -109,7 +108,8 @@ def compute_hotspots(
     counts : array-like
         One count per area, including the zeros.
     weights : libpysal.weights.W
-        Binary neighbours of each area (see :func:`grid_weights`, :func:`ward_weights`).
+        Binary neighbours of each area (see :func:`grid_weights`, and
+        :attr:`geodata.geography.Geography.ward_weights`).
         Not modified.
     permutations : int
         Conditional permutations for inference.
@@ -175,23 +175,6 @@ def _grid_weights(cell_size: float, codes: bytes, n_cols: int) -> W:
         return DistanceBand.from_array(
             centres, threshold=cell_size * 1.5, binary=True, silence_warnings=True
         )
-
-
-def ward_weights(wards: gpd.GeoDataFrame) -> W:
-    """Return contiguity neighbours of wards, tolerant of slivers in generalised boundaries.
-
-    Parameters
-    ----------
-    wards : geopandas.GeoDataFrame
-        In EPSG:27700.
-
-    Returns
-    -------
-    libpysal.weights.W
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return fuzzy_contiguity(wards, tolerance=0, buffering=True, buffer=20.0)
 
 
 def warm_up() -> None:

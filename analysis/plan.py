@@ -1,7 +1,8 @@
 """The Priorities view: hot spots, outreach gaps, recommended sites and the smoothed surface.
 
 One call, :func:`compute_priorities`, does the work of the Priorities page for a set of
-filters and parameters, from the record index alone (no spatial join per call).
+filters and parameters: referral figures come only as released counts from the release
+layer, outreach from its masked positions (no spatial join per call).
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ import pandas as pd
 
 from analysis.dataset import AtlasData
 from analysis.density import DensitySurface, compute_density
-from analysis.filters import Filters, record_mask
-from analysis.grid import CELL_SIZES
+from analysis.filters import Filters, outreach_mask
 from analysis.hotspots import CLASS_LABELS, HotspotResult, compute_hotspots, grid_weights
-from analysis.index import ward_positions
 from analysis.priorities import (
     AREA,
     SiteRecommendation,
@@ -25,8 +24,10 @@ from analysis.priorities import (
     recommend_sites,
 )
 from analysis.trends import describe_window
-from geodata.disclosure import DEFAULT_POLICY, DisclosurePolicy, disclose_counts
-from geodata.schema import OUTREACH, REFERRAL
+from geodata.geography import ward_positions
+from geodata.grid import CELL_SIZES
+from geodata.release import WARDS
+from geodata.schema import OUTREACH
 
 FINE = min(CELL_SIZES)
 HOTSPOT = "hotspot"
@@ -35,10 +36,10 @@ RATE = "rate"  # demand, outreach coverage and the smoothed surface use the fine
 
 @dataclass(frozen=True)
 class Priorities:
-    """Everything the Priorities page shows: only disclosed figures, ranks and classes.
+    """Everything the Priorities page shows, all worked out from released counts.
 
-    It holds no count and no statistic that could be turned back into one, so it may be
-    cached for every user.
+    It holds nothing computed from exact referral counts, so it may be cached for every
+    user.
 
     Attributes
     ----------
@@ -91,7 +92,6 @@ def compute_priorities(
     venues: pd.DataFrame | None = None,
     bandwidth_m: float | None = None,
     population: dict[str, float] | None = None,
-    policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> Priorities:
     """Compute hot spots, gaps, sites and the smoothed surface for the filters.
 
@@ -112,7 +112,6 @@ def compute_priorities(
         Override the smoothed surface's bandwidth.
     population : dict of str to float, optional
         Residents per ward code: adds referrals per 1,000 residents to the ward ranking.
-    policy : DisclosurePolicy
 
     Returns
     -------
@@ -123,57 +122,56 @@ def compute_priorities(
     ValueError
         For a cell size without a grid.
     """
-    geo, index = data.geography, data.index
+    geo, release = data.geography, data.release
     if cell_size not in geo.grids:
         raise ValueError(f"cell_size must be one of {sorted(geo.grids)}, not {cell_size!r}")
-    both = replace(filters, kinds=(REFERRAL, OUTREACH))
-    referrals = record_mask(index, geo, both, REFERRAL)
-    outreach = record_mask(index, geo, both, OUTREACH)
+    window, categories = filters.window, filters.referral_categories
+    outreach = outreach_mask(data.outreach, geo, replace(filters, kinds=(OUTREACH,), wards=()))
     wards = ward_positions(geo, filters.wards)
 
     def in_view(size: int) -> np.ndarray:
         return np.flatnonzero(geo.ward_cells[size][wards].any(axis=0))
 
-    def cell_counts(mask: np.ndarray, size: int) -> np.ndarray:
-        return np.bincount(index.cells[size][mask], minlength=geo.grids[size].n_cells)
+    def released(system) -> np.ndarray:
+        return release.counts(system, window, categories).values
 
     cells = in_view(cell_size)
-    hot = _grid_hotspots(data, cell_counts(referrals, cell_size), cell_size, cells)
+    cell_refs = released(cell_size)
+    hot = _grid_hotspots(data, cell_refs, cell_size, cells)
     partner = _partner(cell_size)
     partner_cells = in_view(partner)
-    partner_hot = _grid_hotspots(data, cell_counts(referrals, partner), partner, partner_cells)
+    partner_hot = _grid_hotspots(data, released(partner), partner, partner_cells)
     stable = _stable(data, cell_size, cells, hot.hot(), partner, partner_cells, partner_hot.hot())
 
-    ward_counts = np.bincount(index.ward[referrals], minlength=len(geo.ward_codes))
+    ward_counts = released(WARDS)
     ward_hot = compute_hotspots(ward_counts, geo.ward_weights)
 
     fine = geo.grids[FINE]
     fine_cells = in_view(FINE)
-    fine_refs = cell_counts(referrals, FINE)
-    fine_out = cell_counts(outreach, FINE)
+    fine_refs = released(FINE)
+    fine_out = np.bincount(data.outreach.cells[FINE][outreach], minlength=fine.n_cells)
     out_cells = np.flatnonzero(fine_out)
     out_points, out_counts = fine.centroids()[out_cells], fine_out[out_cells]
-    period = describe_window(filters.window)
+    period = describe_window(window)
 
     near_ward = geo.ward_cell_distance[FINE][wards][:, out_cells] <= radius_m
     ward_gaps = rank_outreach_gaps(
         [geo.ward_codes[i] for i in wards], [geo.ward_names[i] for i in wards],
         ward_counts[wards], near_ward @ out_counts, radius_m=radius_m, period=period,
-        policy=policy,
     )
     position = {code: i for i, code in enumerate(geo.ward_codes)}
     ranked = [position[c] for c in ward_gaps[AREA]]
     ward_gaps[HOTSPOT] = [CLASS_LABELS[int(c)] for c in ward_hot.classes[ranked]]
     if population:
         ward_gaps[RATE] = rates_per_thousand(
-            list(ward_gaps[AREA]), ward_counts[ranked], population, policy
+            list(ward_gaps[AREA]), ward_counts[ranked], population
         )
     centres = geo.grids[cell_size].centroids()[cells]
     cell_gaps = rank_outreach_gaps(
         [str(c) for c in cells], [_cell_name(geo, cell_size, c) for c in cells],
-        cell_counts(referrals, cell_size)[cells],
+        cell_refs[cells],
         outreach_within(centres, out_points, out_counts, radius_m),
-        radius_m=radius_m, period=period, policy=policy,
+        radius_m=radius_m, period=period,
     )
 
     demand_cells = fine_cells[fine_refs[fine_cells] > 0]
@@ -186,7 +184,7 @@ def compute_priorities(
         fine.centroids()[demand_cells], fine_refs[demand_cells], candidates,
         sites=sites, radius_m=radius_m, current_points=out_points,
     )
-    density = compute_density(fine_refs, fine, bandwidth_m=bandwidth_m, policy=policy)
+    density = compute_density(fine_refs, fine, bandwidth_m=bandwidth_m, policy=release.policy)
     return Priorities(
         cell_size=cell_size,
         cells=cells,
@@ -237,35 +235,22 @@ def _cell_name(geo, size: int, cell: int) -> str:
     return f"{geo.ward_names[ward]}, {size} m cell at {x / 1000:.2f} E {y / 1000:.2f} N km"
 
 
-def rates_per_thousand(
-    ward_codes, counts: np.ndarray, population: dict[str, float],
-    policy: DisclosurePolicy = DEFAULT_POLICY,
-) -> list[str]:
-    """Return referrals per 1,000 residents per ward, from the disclosed counts.
-
-    Rates are worked out from the rounded counts, and not given where the count is
-    suppressed, so a rate never reveals what the count hides.
+def rates_per_thousand(ward_codes, counts: np.ndarray, population: dict[str, float]) -> list[str]:
+    """Return referrals per 1,000 residents per ward, from released counts.
 
     Parameters
     ----------
     ward_codes : sequence of str
     counts : numpy.ndarray
-        True referral counts per ward.
+        Released referral counts per ward.
     population : dict of str to float
-    policy : DisclosurePolicy
 
     Returns
     -------
     list of str
     """
-    shown = disclose_counts(counts, policy)
     out = []
-    for code, value, label in zip(ward_codes, shown.values, shown.labels, strict=True):
+    for code, value in zip(ward_codes, counts, strict=True):
         people = population.get(code)
-        if not people:
-            out.append("no population")
-        elif np.isnan(value):
-            out.append(f"not given ({label} referrals)")
-        else:
-            out.append(f"{1000 * value / people:.2f}")
+        out.append(f"{1000 * value / people:.2f}" if people else "no population")
     return out

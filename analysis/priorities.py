@@ -5,12 +5,13 @@ coverage: the outreach activities within a walking radius R of the area in the s
 Across the areas ranked, there are C outreach activities nearby per referral. The gap of an
 area is the referrals that its own outreach would not cover at that usual rate:
 gap = max(0, referrals - outreach nearby / C). Areas are ranked by gap, then by referrals
-per outreach activity. The score itself is never shown (it would give the count away), only
-the rank and a reason in disclosed figures.
+per outreach activity, then by their code (ties never depend on the data). Referrals are
+released counts (:mod:`geodata.release`), so the gap, the order and the reasons are worked
+out from what is already shown.
 
 *Recommended sites.* A maximal covering location model (spopt's MCLP) picks K sites from
-candidates (grid centres or a list of venues) so that as many referrals as possible lie
-within R of a site, and reports that share next to what current outreach covers.
+candidates (grid centres or a list of venues) so that as many released referrals as possible
+lie within R of a site, and reports that share next to what current outreach covers.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 from spopt.locate import MCLP
 
-from geodata.disclosure import DEFAULT_POLICY, DisclosurePolicy, disclose_counts
-
 DEFAULT_RADIUS_M = 400
 DEFAULT_SITES = 5
 MAX_CANDIDATES = 150
@@ -34,6 +33,7 @@ AREA = "area"
 NAME = "name"
 REFERRALS = "referrals"
 OUTREACH_NEARBY = "outreach_nearby"
+GAP = "gap"
 REASON = "reason"
 
 
@@ -72,7 +72,6 @@ def rank_outreach_gaps(
     *,
     radius_m: float,
     period: str,
-    policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> pd.DataFrame:
     """Rank areas by their outreach gap (see the module docstring).
 
@@ -81,19 +80,18 @@ def rank_outreach_gaps(
     codes, names : sequence of str
         The areas.
     referrals : numpy.ndarray
-        True referral counts per area (used for ordering only, never returned).
+        Released referral counts per area.
     outreach_nearby : numpy.ndarray
         Outreach activities within ``radius_m`` per area.
     radius_m : float
     period : str
         The period in words, for the reasons ("the 13 weeks to 31 Mar 2024").
-    policy : DisclosurePolicy
 
     Returns
     -------
     pandas.DataFrame
-        ``rank, area, name, referrals`` (disclosed text), ``outreach_nearby, reason``,
-        best first; areas with no referrals are left out.
+        ``rank, area, name, referrals`` (text), ``gap``, ``outreach_nearby, reason``,
+        best first; areas with no released referrals are left out.
     """
     referrals = np.asarray(referrals, dtype="int64")
     outreach_nearby = np.asarray(outreach_nearby, dtype="int64")
@@ -102,31 +100,27 @@ def rank_outreach_gaps(
     gap = np.maximum(0.0, referrals - expected_cover)
     ratio = referrals / (1.0 + outreach_nearby)
     keep = np.flatnonzero(referrals > 0)
-    order = keep[np.lexsort((-referrals[keep], -ratio[keep], -gap[keep]))]
-    shown = disclose_counts(referrals[order], policy)
+    code_order = np.argsort(np.argsort(np.asarray(codes, dtype=str)[keep], kind="stable"))
+    order = keep[np.lexsort((code_order, -referrals[keep], -ratio[keep], -gap[keep]))]
     reasons = [
-        _reason(label, int(o), radius_m, period)
-        for label, o in zip(shown.labels, outreach_nearby[order], strict=True)
+        _reason(int(r), int(o), radius_m, period)
+        for r, o in zip(referrals[order], outreach_nearby[order], strict=True)
     ]
     return pd.DataFrame(
         {
             RANK: np.arange(1, len(order) + 1),
             AREA: [codes[i] for i in order],
             NAME: [names[i] for i in order],
-            REFERRALS: shown.labels,
+            REFERRALS: [f"{int(r):,}" for r in referrals[order]],
+            GAP: np.round(gap[order], 1),
             OUTREACH_NEARBY: outreach_nearby[order],
             REASON: reasons,
         }
     )
 
 
-def _reason(label: str, outreach: int, radius_m: float, period: str) -> str:
-    if label.startswith("<"):
-        referrals = f"fewer than {label[1:]} referrals"
-    elif label == "c":
-        referrals = "referrals (count withheld)"
-    else:
-        referrals = f"about {label} referrals"
+def _reason(referrals: int, outreach: int, radius_m: float, period: str) -> str:
+    referrals = f"about {referrals:,} referrals"
     visits = "no outreach activity" if outreach == 0 else (
         f"{outreach:,} outreach activit{'y' if outreach == 1 else 'ies'}"
     )
@@ -135,10 +129,7 @@ def _reason(label: str, outreach: int, radius_m: float, period: str) -> str:
 
 @dataclass(frozen=True)
 class SiteRecommendation:
-    """Sites chosen to cover the most referral demand, with disclosed coverage.
-
-    Coverage is given only in words built from disclosed counts: an exact share of a small
-    total would give the counts away.
+    """Sites chosen to cover the most released referral demand, with the coverage in words.
 
     Attributes
     ----------
@@ -161,16 +152,13 @@ class SiteRecommendation:
     radius_m: float
 
 
-def describe_coverage(
-    covered: float, total: float, policy: DisclosurePolicy = DEFAULT_POLICY
-) -> str:
-    """Say how many referrals are covered, from disclosed counts only.
+def describe_coverage(covered: float, total: float) -> str:
+    """Say how many released referrals are covered.
 
     Parameters
     ----------
     covered, total : float
-        True counts (not returned).
-    policy : DisclosurePolicy
+        Released counts.
 
     Returns
     -------
@@ -179,18 +167,15 @@ def describe_coverage(
     Examples
     --------
     >>> describe_coverage(148, 512)
-    'about 150 of 510 referrals (29 %)'
-    >>> describe_coverage(3, 512)
-    'fewer than 5 of 510 referrals'
+    'about 148 of 512 referrals (29 %)'
+    >>> describe_coverage(0, 512)
+    'none of 512 referrals'
     """
-    shown = disclose_counts([int(covered), int(total - covered)], policy)
-    label, of = shown.labels[0], shown.total_label
-    if label == "0":
-        return f"none of {of} referrals"
-    if np.isnan(shown.values[0]) or np.isnan(shown.total):
-        return f"fewer than {policy.k} of {of} referrals" if label.startswith("<") else (
-            f"a withheld number of {of} referrals")
-    return f"about {label} of {of} referrals ({round(100 * shown.values[0] / shown.total)} %)"
+    if not total:
+        return "no referrals"
+    if not covered:
+        return f"none of {total:,.0f} referrals"
+    return f"about {covered:,.0f} of {total:,.0f} referrals ({round(100 * covered / total)} %)"
 
 
 def recommend_sites(
@@ -209,7 +194,7 @@ def recommend_sites(
     demand_points : numpy.ndarray
         (n, 2) where referrals are (cell centres), metres.
     demand : numpy.ndarray
-        Referrals at each demand point.
+        Released referrals at each demand point.
     candidates : numpy.ndarray
         (m, 2) possible sites, metres.
     sites : int

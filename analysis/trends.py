@@ -1,9 +1,9 @@
-"""Trends: weekly series, and two periods compared ward by ward.
+"""Trends: series per block of weeks, and two periods compared ward by ward.
 
-Weekly referral counts are disclosed week by week (the categories of a week are one view).
-Comparing two periods, a ward's change is tested when counts allow (an exact binomial test
-of how the referrals split between the periods, against the split their lengths would
-give); otherwise only the disclosed figures are shown. The neighbouring wards' change is
+Everything here is computed from released referral counts (:mod:`geodata.release`), per
+fixed block of ISO weeks, never per week. Comparing two periods, a ward's change is tested
+when the released counts allow (an exact binomial test of how the referrals split between
+the periods, against the split their lengths would give); the neighbouring wards' change is
 shown next to it, as a direction, to spot displacement or diffusion.
 """
 
@@ -17,18 +17,20 @@ import pandas as pd
 from libpysal.weights import W
 from scipy import stats
 
-from analysis.filters import Filters, record_mask
-from analysis.index import Geography, RecordIndex, ward_positions
+from analysis.dataset import AtlasData
+from analysis.filters import Filters, outreach_mask
 from geodata import vocab
-from geodata.disclosure import (
+from geodata.geography import ward_positions
+from geodata.release import (
     DEFAULT_POLICY,
-    DisclosurePolicy,
+    WARDS,
+    ReleasePolicy,
     WeekWindow,
-    disclose_counts,
-    monday_of_week_number,
+    bin_of_week,
     snap_to_weeks,
+    window_of_bins,
 )
-from geodata.schema import CAMPAIGN_END, CAMPAIGN_START, REFERRAL
+from geodata.schema import CAMPAIGN_END, CAMPAIGN_START, OUTREACH, REFERRAL
 
 MIN_TO_TEST = 10
 ALPHA = 0.05
@@ -36,110 +38,96 @@ WEEK = "week"
 SERIES = "series"
 COUNT = "count"
 LABEL = "label"
+ALL = "all"
 
 
-def campaign_periods(policy: DisclosurePolicy = DEFAULT_POLICY) -> dict[str, WeekWindow]:
+def campaign_periods(policy: ReleasePolicy = DEFAULT_POLICY) -> dict[str, WeekWindow]:
     """Return the presets: the 4 weeks before the campaign week, the week, the 4 after."""
     campaign = snap_to_weeks(CAMPAIGN_START, CAMPAIGN_END, policy)
+    first, last = campaign.bins(policy)
+    blocks = -(-4 // policy.bin_weeks)  # whole blocks covering 4 weeks
     return {
-        "4 weeks before the campaign": WeekWindow(campaign.first_week - 4, campaign.first_week - 1),
+        "4 weeks before the campaign": window_of_bins(first - blocks, first - 1, policy),
         "campaign week": campaign,
-        "4 weeks after the campaign": WeekWindow(campaign.last_week + 1, campaign.last_week + 4),
+        "4 weeks after the campaign": window_of_bins(last + 1, last + blocks, policy),
     }
 
 
-def weekly_series(
-    index: RecordIndex,
-    geography: Geography,
-    filters: Filters,
-    kind: str,
-    *,
-    policy: DisclosurePolicy = DEFAULT_POLICY,
-) -> pd.DataFrame:
-    """Count a kind of record per ISO week and category, disclosed week by week.
+def block_series(data: AtlasData, filters: Filters, kind: str) -> pd.DataFrame:
+    """Count a kind of record per block of weeks and category.
 
     Parameters
     ----------
-    index : RecordIndex
-    geography : Geography
+    data : AtlasData
     filters : Filters
     kind : {"referral", "outreach"}
-    policy : DisclosurePolicy
 
     Returns
     -------
     pandas.DataFrame
-        ``week`` (Monday), ``series`` (category or "all"), ``count`` (shown value, NaN
-        where suppressed) and ``label`` (the text shown).
+        ``week`` (the Monday a block starts), ``series`` (category or "all"), ``count``
+        and ``label`` (the text shown). Referral figures are released counts.
     """
-    filters = replace(filters, kinds=(kind,))
-    mask = record_mask(index, geography, filters, kind)
+    policy = data.release.policy
+    first, last = filters.window.bins(policy)
+    blocks = np.arange(first, last + 1)
     categories = vocab.categories_for(kind)
-    weeks = np.arange(filters.window.first_week, filters.window.last_week + 1)
-    offsets = index.week[mask] - filters.window.first_week
-    table = np.zeros((len(weeks), len(categories)), dtype="int64")
-    np.add.at(table, (offsets, index.category[mask].astype("int64")), 1)
+    if kind == REFERRAL:
+        wards = None if not filters.wards else ward_positions(data.geography, filters.wards)
+        counts = data.release.series(filters.window, filters.referral_categories, wards)
+        table = {name: counts[name] for name in (ALL, *categories)}
+    else:
+        mask = outreach_mask(data.outreach, data.geography, replace(filters, kinds=(OUTREACH,)))
+        offsets = bin_of_week(data.outreach.week[mask], policy) - first
+        per = np.zeros((len(blocks), len(categories)), dtype="int64")
+        np.add.at(per, (offsets, data.outreach.category[mask].astype("int64")), 1)
+        table = {ALL: per.sum(axis=1), **{c: per[:, i] for i, c in enumerate(categories)}}
     rows = []
-    for w, counts in zip(weeks, table, strict=True):
-        monday = monday_of_week_number(int(w))
-        if kind == REFERRAL:
-            shown = disclose_counts(counts, policy)
-            values, labels = shown.values, shown.labels
-            total_value, total_label = shown.total, shown.total_label
-        else:
-            values, labels = counts.astype(float), tuple(f"{c:,}" for c in counts)
-            total_value, total_label = float(counts.sum()), f"{counts.sum():,}"
-        rows.append((monday, "all", total_value, total_label))
-        rows += [(monday, c, v, lbl) for c, v, lbl in zip(categories, values, labels, strict=True)]
+    for i, b in enumerate(blocks):
+        monday = window_of_bins(int(b), int(b), policy).start
+        rows += [(monday, name, float(v[i]), f"{int(v[i]):,}") for name, v in table.items()]
     return pd.DataFrame(rows, columns=[WEEK, SERIES, COUNT, LABEL])
 
 
 def compare_periods(
-    index: RecordIndex,
-    geography: Geography,
+    data: AtlasData,
     filters: Filters,
     first: WeekWindow,
     second: WeekWindow,
     weights: W,
-    *,
-    policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> pd.DataFrame:
-    """Compare referrals per ward between two periods, with the neighbours' change.
+    """Compare released referrals per ward between two periods, with the neighbours' change.
 
     Parameters
     ----------
-    index : RecordIndex
-    geography : Geography
+    data : AtlasData
     filters : Filters
         Wards and categories to keep (its window is replaced by each period).
     first, second : WeekWindow
     weights : libpysal.weights.W
-        Ward contiguity (:func:`analysis.hotspots.ward_weights`).
-    policy : DisclosurePolicy
+        Ward contiguity (:attr:`geodata.geography.Geography.ward_weights`).
 
     Returns
     -------
     pandas.DataFrame
-        Per selected ward: ``ward``, ``name``, ``first``, ``second`` (disclosed), ``change``
-        and ``neighbours`` (directions in words).
+        Per selected ward: ``ward``, ``name``, ``first``, ``second`` (released),
+        ``change`` and ``neighbours`` (directions in words).
     """
+    geography = data.geography
     n_wards = len(geography.ward_codes)
-    counts = []
-    for window in (first, second):
-        mask = record_mask(index, geography, replace(filters, window=window, wards=()), REFERRAL)
-        counts.append(np.bincount(index.ward[mask], minlength=n_wards))
-    a, b = counts
+    a, b = (
+        data.release.counts(WARDS, window, filters.referral_categories).values
+        for window in (first, second)
+    )
     share = first.n_weeks / (first.n_weeks + second.n_weeks)
     positions = ward_positions(geography, filters.wards)
     neighbours = [list(weights.neighbors[i]) for i in range(n_wards)]
-    shown_a = disclose_counts(a[positions], policy)
-    shown_b = disclose_counts(b[positions], policy)
     return pd.DataFrame(
         {
             "ward": [geography.ward_codes[i] for i in positions],
             "name": [geography.ward_names[i] for i in positions],
-            "first": shown_a.labels,
-            "second": shown_b.labels,
+            "first": [f"{a[i]:,}" for i in positions],
+            "second": [f"{b[i]:,}" for i in positions],
             "change": [_direction(a[i], b[i], share) for i in positions],
             "neighbours": [
                 _direction(a[neighbours[i]].sum(), b[neighbours[i]].sum(), share)
@@ -150,7 +138,7 @@ def compare_periods(
 
 
 def _direction(first: int, second: int, share_first: float) -> str:
-    """Describe a change, tested when there are enough referrals."""
+    """Describe a change in released counts, tested when there are enough of them."""
     n = int(first + second)
     if n < MIN_TO_TEST:
         return "too few referrals to test"

@@ -1,19 +1,20 @@
-"""What the map page shows for a set of filters: disclosed counts per ward or cell and KPIs.
+"""What the map page shows for a set of filters: released counts per ward or cell, and KPIs.
 
-Every referral count leaves this module through :func:`geodata.disclosure.disclose_counts`;
-outreach is counted exactly and its points come geomasked from the index.
+Referral figures come only from the release layer (:mod:`geodata.release`); outreach is
+counted by the masked positions, and its points come geomasked.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from analysis.filters import Filters, record_mask
-from analysis.index import Geography, RecordIndex, ward_positions
-from geodata.disclosure import DEFAULT_POLICY, DisclosedCounts, DisclosurePolicy, disclose_counts
+from analysis.dataset import AtlasData
+from analysis.filters import Filters, outreach_mask
+from geodata.geography import ward_positions
+from geodata.release import WARDS, ReleasedCounts
 from geodata.schema import OUTREACH, REFERRAL
 
 OUTREACH_POINT_CAP = 2000  # above this many, outreach is drawn per ward instead of as points
@@ -37,16 +38,16 @@ class AreaCounts:
         Ward names, or cell labels.
     positions : numpy.ndarray of int
         Positions of the areas in the ward table or grid.
-    referrals : DisclosedCounts or None
-        Disclosed referral counts; ``None`` when referrals are filtered out.
+    referrals : ReleasedCounts or None
+        Released referral counts; ``None`` when referrals are filtered out.
     outreach : numpy.ndarray of int or None
-        Outreach counts; ``None`` when outreach is filtered out.
+        Outreach counts (by masked position); ``None`` when outreach is filtered out.
     """
 
     codes: tuple[str, ...]
     names: tuple[str, ...]
     positions: np.ndarray
-    referrals: DisclosedCounts | None
+    referrals: ReleasedCounts | None
     outreach: np.ndarray | None
 
     def table(self) -> pd.DataFrame:
@@ -70,13 +71,14 @@ class MapView:
     wards : AreaCounts
         The selected wards.
     cells : AreaCounts or None
-        Grid cells overlapping the selected wards, when a grid was asked for.
+        Grid cells overlapping the selected wards, when a grid was asked for (each cell
+        counts all its referrals, whichever ward they are in).
     cell_size : int or None
     referrals_total : str or None
-        The disclosed referral total of the selected wards.
+        The released referral total of the selected wards.
     outreach_total : int or None
     wards_with_activity : int
-        Selected wards with at least one record of a selected kind.
+        Selected wards with a released referral or an outreach record.
     outreach_points : numpy.ndarray or None
         Geomasked outreach points (n, 2) in EPSG:27700, or ``None`` when outreach is
         filtered out or there are more than the cap (then it is drawn per ward).
@@ -93,26 +95,22 @@ class MapView:
 
 
 def compute_map_view(
-    index: RecordIndex,
-    geography: Geography,
+    data: AtlasData,
     filters: Filters,
     *,
     cell_size: int | None = None,
     point_cap: int = OUTREACH_POINT_CAP,
-    policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> MapView:
-    """Filter, aggregate and disclose: the whole server-side work of one map rerun.
+    """Filter, aggregate and release: the whole server-side work of one map rerun.
 
     Parameters
     ----------
-    index : RecordIndex
-    geography : Geography
+    data : AtlasData
     filters : Filters
     cell_size : int, optional
         Also count per grid cell of this size (one of the geography's grids).
     point_cap : int
         Most outreach points to return; above it, outreach is shown per ward.
-    policy : DisclosurePolicy
 
     Returns
     -------
@@ -123,60 +121,72 @@ def compute_map_view(
     ValueError
         For a cell size the geography has no grid for.
     """
+    geography = data.geography
     if cell_size is not None and cell_size not in geography.grids:
         raise ValueError(
             f"cell_size must be one of {sorted(geography.grids)} metres, not {cell_size!r}"
         )
-    masks = {kind: record_mask(index, geography, filters, kind) for kind in filters.kinds}
     positions = ward_positions(geography, filters.wards)
-    n_wards = len(geography.ward_codes)
-    ward_counts = {
-        kind: np.bincount(index.ward[mask], minlength=n_wards)[positions]
-        for kind, mask in masks.items()
-    }
+    mask = outreach_mask(data.outreach, geography, filters)
+    referrals = _released(data, filters, WARDS)
+    outreach = None
+    if OUTREACH in filters.kinds:
+        outreach = np.bincount(data.outreach.ward[mask], minlength=len(geography.ward_codes))
     wards = AreaCounts(
         codes=tuple(geography.ward_codes[i] for i in positions),
         names=tuple(geography.ward_names[i] for i in positions),
         positions=positions,
-        referrals=_disclosed(ward_counts.get(REFERRAL), policy),
-        outreach=ward_counts.get(OUTREACH),
+        referrals=None if referrals is None else ReleasedCounts(referrals.values[positions]),
+        outreach=None if outreach is None else outreach[positions],
     )
     cells = None
     if cell_size is not None:
-        cells = _cell_counts(index, geography, masks, positions, cell_size, policy)
-    active = sum(ward_counts.values(), np.zeros(len(positions), dtype="int64")) > 0
+        cells = _cell_counts(data, filters, positions, cell_size)
+    active = np.zeros(len(positions), dtype=bool)
+    for counts in (wards.referrals.values if wards.referrals else None, wards.outreach):
+        if counts is not None:
+            active |= counts > 0
     points = None
-    if OUTREACH in masks and 0 < masks[OUTREACH].sum() <= point_cap:
-        mask = masks[OUTREACH]
-        points = np.column_stack([index.masked_x[mask], index.masked_y[mask]]).astype("float64")
+    if OUTREACH in filters.kinds and 0 < mask.sum() <= point_cap:
+        points = np.column_stack([data.outreach.x[mask], data.outreach.y[mask]]).astype(float)
+    total = None
+    if REFERRAL in filters.kinds:
+        value = data.release.total(
+            filters.window, filters.referral_categories, None if not filters.wards else positions
+        )
+        total = f"{value:,}"
     return MapView(
         filters=filters,
         wards=wards,
         cells=cells,
         cell_size=cell_size,
-        referrals_total=wards.referrals.total_label if wards.referrals else None,
+        referrals_total=total,
         outreach_total=int(wards.outreach.sum()) if wards.outreach is not None else None,
         wards_with_activity=int(active.sum()),
         outreach_points=points,
     )
 
 
-def _disclosed(counts: np.ndarray | None, policy: DisclosurePolicy) -> DisclosedCounts | None:
-    return None if counts is None else disclose_counts(counts, policy)
+def _released(data: AtlasData, filters: Filters, system) -> ReleasedCounts | None:
+    if REFERRAL not in filters.kinds:
+        return None
+    return data.release.counts(system, filters.window, filters.referral_categories)
 
 
-def _cell_counts(index, geography, masks, ward_pos, cell_size, policy) -> AreaCounts:
+def _cell_counts(data, filters, ward_pos, cell_size) -> AreaCounts:
+    geography = data.geography
+    # a cell counts everything in it, whichever ward: the ward choice only picks the cells
+    mask = outreach_mask(data.outreach, geography, replace(filters, wards=()))
     grid = geography.grids[cell_size]
-    cell_of = index.cells[cell_size]
     in_view = np.flatnonzero(geography.ward_cells[cell_size][ward_pos].any(axis=0))
-    counts = {
-        kind: np.bincount(cell_of[mask], minlength=grid.n_cells)[in_view]
-        for kind, mask in masks.items()
-    }
+    referrals = _released(data, filters, cell_size)
+    outreach = None
+    if OUTREACH in filters.kinds:
+        outreach = np.bincount(data.outreach.cells[cell_size][mask], minlength=grid.n_cells)
     return AreaCounts(
         codes=tuple(str(c) for c in in_view),
         names=tuple(f"cell {c}" for c in in_view),
         positions=in_view,
-        referrals=_disclosed(counts.get(REFERRAL), policy),
-        outreach=counts.get(OUTREACH),
+        referrals=None if referrals is None else ReleasedCounts(referrals.values[in_view]),
+        outreach=None if outreach is None else outreach[in_view],
     )

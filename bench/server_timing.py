@@ -20,9 +20,9 @@ from pyproj import Transformer
 from analysis.dataset import load_atlas_data
 from analysis.filters import Filters, preset_window
 from analysis.hotspots import warm_up
-from analysis.index import build_geography
 from analysis.plan import compute_priorities
 from analysis.views import compute_map_view
+from geodata.geography import build_geography
 from geodata.settings import load_settings
 from geodata.store import Store
 from geodata.wards import load_cached_wards
@@ -56,13 +56,13 @@ def main() -> None:
         Filters(window=preset_window("campaign week", last), wards=geography.ward_codes[:6]),
     ]
     result = {
-        "records": len(data.index),
+        "records": len(data.outreach),
         "load_and_index_s": round(load_s, 2),
-        "index_mb": round(data.index.nbytes / 1e6, 1),
+        "index_mb": round(data.outreach.nbytes / 1e6, 1),
         "filter_aggregate_wards_ms": _median_ms(
-            lambda i: compute_map_view(data.index, geography, filters[i % 3]), args.repeats),
+            lambda i: compute_map_view(data, filters[i % 3]), args.repeats),
         "filter_aggregate_grid250_ms": _median_ms(
-            lambda i: compute_map_view(data.index, geography, filters[i % 3], cell_size=250),
+            lambda i: compute_map_view(data, filters[i % 3], cell_size=250),
             args.repeats),
     }
     warm_up()

@@ -19,10 +19,10 @@ import streamlit as st
 from analysis.dataset import DEMO_RECORDS, AtlasData, load_atlas_data
 from analysis.filters import Filters
 from analysis.hotspots import warm_up
-from analysis.index import Geography, build_geography
 from analysis.plan import Priorities, compute_priorities
 from dashboard.maps import MapGeometry, build_map_geometry
-from geodata.disclosure import ID_HASH_KEY_ENV, load_geomask_key, load_secret_key
+from geodata.geography import Geography, build_geography
+from geodata.release import ID_HASH_KEY_ENV, load_geomask_key, load_secret_key
 from geodata.settings import Settings, load_settings
 from geodata.store import Store
 from geodata.wards import load_wards_file
@@ -124,7 +124,7 @@ def priorities(
     """Return the Priorities view, computed once per data version, filters and parameters.
 
     ``version`` covers the data and the stored population; ``venues_key`` is a hash of
-    the venue file. The result holds disclosed figures, ranks and classes only, so it may
+    the venue file. The result is computed from released counts only, so it may
     be shared.
     """
     return compute_priorities(

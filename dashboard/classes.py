@@ -1,7 +1,7 @@
-"""Choropleth classes for disclosed counts: colour-blind-safe colours, each with a text label.
+"""Choropleth classes for released counts: colour-blind-safe colours, each with a text label.
 
-Shown counts are grouped with Fisher-Jenks natural breaks (mapclassify). Suppressed and
-withheld cells get their own classes, so the map never implies a value it may not show.
+Released counts are grouped with Fisher-Jenks natural breaks (mapclassify); the breaks are
+worked out from released counts only, so a legend break reveals nothing more than the map.
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ import mapclassify
 import numpy as np
 
 from analysis.hotspots import CLASS_LABELS
-from geodata.disclosure import DEFAULT_POLICY, PRIMARY, SECONDARY, DisclosedCounts
+from geodata.release import DEFAULT_POLICY, ReleasedCounts
 
 # ColorBrewer YlGnBu: sequential and safe for the common forms of colour blindness.
 SEQUENTIAL = ("#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
 ZERO_COLOUR = "#ffffff"
-SUPPRESSED_COLOUR = "#d9d9d9"
-WITHHELD_COLOUR = "#bdbdbd"
 MAX_CLASSES = len(SEQUENTIAL)
 
 
@@ -76,12 +74,12 @@ class Classified:
     legend: tuple[LegendEntry, ...]
 
 
-def classify_counts(counts: DisclosedCounts, *, noun: str = "referrals") -> Classified:
-    """Assign a colour class to each disclosed count.
+def classify_counts(counts: ReleasedCounts, *, noun: str = "referrals") -> Classified:
+    """Assign a colour class to each released count.
 
     Parameters
     ----------
-    counts : DisclosedCounts
+    counts : ReleasedCounts
     noun : str
         What is counted, for the labels.
 
@@ -91,22 +89,19 @@ def classify_counts(counts: DisclosedCounts, *, noun: str = "referrals") -> Clas
 
     Examples
     --------
-    >>> from geodata.disclosure import disclose_counts
-    >>> classify_counts(disclose_counts([0, 2, 40])).class_labels
-    ('no referrals', 'fewer than 5 referrals (suppressed)', '40 referrals')
+    >>> classify_counts(ReleasedCounts(np.array([0, 5, 40]))).class_labels
+    ('0 referrals (none, or a few shown as 0)', '5 referrals', '40 referrals')
     """
-    return _classify(counts.values, counts.status, noun=noun, unit=noun, decimals=0)
+    return _classify(np.asarray(counts.values, dtype="float64"), noun=noun, unit=noun,
+                     decimals=0)
 
 
-def classify_rates(counts: DisclosedCounts, population: np.ndarray) -> Classified:
-    """Assign a colour class to referrals per 1,000 residents, from the disclosed counts.
-
-    Rates come from the rounded counts and are not given where a count is suppressed,
-    so a rate never reveals what the count hides.
+def classify_rates(counts: ReleasedCounts, population: np.ndarray) -> Classified:
+    """Assign a colour class to referrals per 1,000 residents, from the released counts.
 
     Parameters
     ----------
-    counts : DisclosedCounts
+    counts : ReleasedCounts
     population : numpy.ndarray
         Residents per area, in the same order.
 
@@ -115,23 +110,17 @@ def classify_rates(counts: DisclosedCounts, population: np.ndarray) -> Classifie
     Classified
     """
     people = np.asarray(population, dtype="float64")
-    rates = np.where(people > 0, counts.values / np.where(people > 0, people, 1) * 1000, np.nan)
-    rates = np.where(np.isfinite(counts.values) & ~np.isfinite(rates), 0.0, rates)
-    return _classify(rates, counts.status, noun="referrals", unit="per 1,000 residents",
-                     decimals=2)
+    values = np.asarray(counts.values, dtype="float64")
+    rates = np.where(people > 0, values / np.where(people > 0, people, 1) * 1000, 0.0)
+    return _classify(rates, noun="referrals", unit="per 1,000 residents", decimals=2)
 
 
-def _classify(values, statuses, *, noun: str, unit: str, decimals: int) -> Classified:
-    entries = {
-        "zero": LegendEntry(ZERO_COLOUR, f"no {noun}"),
-        "small": LegendEntry(
-            SUPPRESSED_COLOUR, f"fewer than {DEFAULT_POLICY.k} {noun} (suppressed)"
-        ),
-        "withheld": LegendEntry(
-            WITHHELD_COLOUR, "withheld so that a small count cannot be worked out"
-        ),
-    }
-    positive = np.isfinite(values) & (values > 0)
+def _classify(values, *, noun: str, unit: str, decimals: int) -> Classified:
+    small = f"1 to {DEFAULT_POLICY.k - 1}"
+    entries = {"zero": LegendEntry(ZERO_COLOUR, f"0 {noun} (none, or a few shown as 0)")}
+    if unit != noun:
+        entries["zero"] = LegendEntry(ZERO_COLOUR, f"0 (none, or {small} shown as 0)")
+    positive = values > 0
     bins = _breaks(values[positive])
     members = np.searchsorted(bins, values[positive])
     palette = _palette(len(bins))
@@ -140,17 +129,10 @@ def _classify(values, statuses, *, noun: str, unit: str, decimals: int) -> Class
         low, high = f"{in_class.min():,.{decimals}f}", f"{in_class.max():,.{decimals}f}"
         label = f"{low} {unit}" if low == high else f"{low}–{high} {unit}"
         entries[f"class{i}"] = LegendEntry(palette[i], label)
-    keys = []
-    for status, value in zip(statuses, values, strict=True):
-        if status == PRIMARY:
-            keys.append("small")
-        elif status == SECONDARY:
-            keys.append("withheld")
-        elif not value > 0:
-            keys.append("zero")
-        else:
-            keys.append(f"class{int(np.searchsorted(bins, value))}")
-    order = ["zero", "small", "withheld"] + [f"class{i}" for i in range(len(bins))]
+    keys = [
+        f"class{int(np.searchsorted(bins, value))}" if value > 0 else "zero" for value in values
+    ]
+    order = ["zero"] + [f"class{i}" for i in range(len(bins))]
     return Classified(
         colours=tuple(entries[k].colour for k in keys),
         class_labels=tuple(entries[k].label for k in keys),

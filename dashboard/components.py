@@ -12,8 +12,8 @@ from dashboard.auth import Access
 from dashboard.classes import LegendSection
 from dashboard.maps import ONS_ATTRIBUTION, Basemap
 from geodata.demo import SYNTHETIC_MARK
-from geodata.disclosure import DEFAULT_POLICY, SECONDARY_LABEL
 from geodata.importer import ImportReport
+from geodata.release import DEFAULT_POLICY
 
 
 def render_banners(*, synthetic: bool, access: Access) -> None:
@@ -34,13 +34,12 @@ def render_banners(*, synthetic: bool, access: Access) -> None:
 
 
 def render_kpis(view: MapView) -> None:
-    """Show the KPI row: referrals (disclosed), outreach activities, wards with activity."""
+    """Show the KPI row: referrals (released), outreach activities, wards with activity."""
     cols = st.columns(3)
     cols[0].metric(
         "Referrals",
         view.referrals_total if view.referrals_total is not None else "not shown",
-        help=f"Counts of 1 to {DEFAULT_POLICY.k - 1} show as {DEFAULT_POLICY.small_label}; "
-        f"larger counts are rounded to the nearest {DEFAULT_POLICY.rounding_base}.",
+        help=" ".join(DEFAULT_POLICY.describe()[:2]),
     )
     cols[1].metric(
         "Outreach activities",
@@ -86,17 +85,8 @@ def area_table(view: MapView, *, use_cells: bool, rates=None) -> pd.DataFrame:
 
 
 def render_disclosure_note() -> None:
-    """Explain, in plain English, why some numbers are hidden or rounded."""
-    k = DEFAULT_POLICY.k
-    st.caption(
-        f"Why some figures are hidden: referral counts from 1 to {k - 1} show as "
-        f"'{DEFAULT_POLICY.small_label}', and '{SECONDARY_LABEL}' marks a count withheld so "
-        f"that a hidden one cannot be worked out from the total. Larger counts are rounded "
-        f"to the nearest {DEFAULT_POLICY.rounding_base}, dates are counted in whole ISO "
-        f"weeks (at least {DEFAULT_POLICY.min_window_weeks}), and outreach points are "
-        f"moved {DEFAULT_POLICY.geomask_min_m:.0f}–{DEFAULT_POLICY.geomask_max_m:.0f} m. "
-        "Referral locations are never shown."
-    )
+    """Explain, in plain English, why figures are adjusted (the policy's own words)."""
+    st.caption("How figures are protected: " + " ".join(DEFAULT_POLICY.describe()))
 
 
 def render_attribution(basemap: Basemap | None = None, *, extra: list[str] = ()) -> None:
@@ -137,7 +127,7 @@ def render_import_report(report: ImportReport) -> None:
 def ranking_table(ranking: pd.DataFrame, area_label: str) -> pd.DataFrame:
     """Return a gap ranking as the table planners read (rank, area, figures, reason)."""
     columns = {
-        "rank": "Rank", "name": area_label, "referrals": "Referrals",
+        "rank": "Rank", "name": area_label, "referrals": "Referrals", "gap": "Gap",
         "outreach_nearby": "Outreach nearby", "hotspot": "Hot spot",
         "rate": "Referrals per 1,000 residents", "reason": "Why",
     }
@@ -150,6 +140,8 @@ def render_method(cell_size: int, partner_size: int, radius_m: int, density) -> 
     with st.expander("How these priorities are worked out", expanded=False):
         st.markdown(
             rf"""
+- **All of it uses released counts**: the adjusted referral counts shown on the Map page
+  (see "How figures are protected" below), never the exact records.
 - **Hot spots** (Getis-Ord Gi\*): for each {cell_size} m cell, referrals in the cell and
   the eight around it are compared with what the same referrals would give if they were
   scattered at random. 999 random rearrangements (fixed seed, so the answer never changes
@@ -157,14 +149,16 @@ def render_method(cell_size: int, partner_size: int, radius_m: int, density) -> 
   controlled, so that among cells called hot at 95 % no more than 5 % are expected to be
   false alarms. Classes follow ArcGIS's Hot Spot Analysis (90, 95, 99 % confidence). A
   thick outline marks hot spots that also hold with {partner_size} m cells.
-- **Smoothed surface**: referrals spread out with a Gaussian kernel of
+- **Smoothed surface**: referrals spread out with a Gaussian kernel of about
   {density.bandwidth_m:,.0f} m ({density.rule}: 0.9 × the smaller of the standard distance
-  and 1.2 × the median distance to the centre, × n^−0.2). It is shown in five classes,
-  never as numbers, and blank where fewer than 5 referrals lie within the bandwidth.
+  and 1.2 × the median distance to the centre, × n^−0.2, worked out from the released
+  counts and rounded to 50 m). It is shown in five classes, never as numbers, and blank
+  where fewer than {DEFAULT_POLICY.k} released referrals lie within the bandwidth.
 - **Outreach gap**: referrals in each area against outreach activities within
   {radius_m} m in the same weeks. Across the areas, there are C outreach activities nearby
   per referral; an area's gap is the referrals its own outreach would not cover at that
-  usual rate. Areas are ranked by gap, then by referrals per outreach activity.
+  usual rate. Areas are ranked by gap, then by referrals per outreach activity, then by
+  their code. Outreach is counted where its masked points fall.
 - **Recommended sites**: a maximal covering location model (spopt, solved exactly by CBC)
   picks the sites (grid centres, or your venues) that put the most referrals within
   {radius_m} m, and the share is set against what current outreach reached.

@@ -3,7 +3,7 @@
 ``python -m dashboard.export --format png|pdf|html|csv|geojson --out FILE [--from DATE]
 [--to DATE] [--wards CODE,...] [--kind referral|outreach] [--layer wards|grid-500] ...``
 
-It reads the same store and boundaries as the dashboard, applies the same disclosure
+It reads the same store and boundaries as the dashboard, applies the same release
 control, and records the export in the audit log. Exit status: 0 written, 2 bad input.
 """
 
@@ -17,12 +17,12 @@ from pathlib import Path
 
 from analysis.dataset import AtlasData, load_atlas_data
 from analysis.filters import PRESET_ALL, Filters, preset_window
-from analysis.index import build_geography
 from analysis.plan import compute_priorities
 from dashboard import maps, snapshot
 from dashboard.url_state import LAYERS
-from geodata.disclosure import load_geomask_key, snap_to_weeks
 from geodata.errors import AtlasDataError
+from geodata.geography import build_geography
+from geodata.release import DEFAULT_POLICY, load_geomask_key, snap_to_weeks
 from geodata.schema import KINDS
 from geodata.settings import Settings, load_settings
 from geodata.store import Store
@@ -30,10 +30,7 @@ from geodata.wards import load_cached_wards
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 PDF_NOTES = (
-    "Disclosure control: referral counts from 1 to 4 show as <5, larger counts are rounded to "
-    "the nearest 5, and 'c' marks a count withheld so that a hidden one cannot be worked out "
-    "from a total. Dates are whole ISO weeks. Referral locations are never shown; outreach "
-    "points are moved 100-400 m by a keyed random displacement.",
+    "Disclosure control: " + " ".join(DEFAULT_POLICY.describe()),
     "Priorities: wards are ranked by their outreach gap, the referrals that their own outreach "
     "within 400 m would not cover at the borough's usual rate of outreach per referral.",
 )

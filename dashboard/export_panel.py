@@ -44,7 +44,7 @@ def render_export_panel(
     st.caption(
         "Snapshots for briefings: a print-quality PNG, a PDF pack with the figures and the "
         "priorities, an HTML map that opens without internet, and the figures as CSV or "
-        "GeoJSON. They hold the same disclosed figures as the page, never individual records."
+        "GeoJSON. They hold the same released figures as the page, never individual records."
     )
     left, middle, right = st.columns(3)
     marking = left.text_input("Marking", value=snapshot.DEFAULT_MARKING, key="x_marking")

@@ -22,11 +22,11 @@ from folium.utilities import JsCode
 from jinja2 import Template
 from pyproj import Transformer
 
-from analysis.index import Geography
 from analysis.views import AreaCounts, MapView
 from dashboard import assets
 from dashboard.classes import Classified
 from geodata.escaping import escape_text
+from geodata.geography import Geography
 from geodata.schema import CRS_METRIC, CRS_WGS84
 
 ONS_ATTRIBUTION = (

@@ -1,6 +1,6 @@
 """Exports of a map view for briefings: PNG, PDF, self-contained HTML, CSV and GeoJSON.
 
-Every export is built from the same :class:`Snapshot`: the disclosed figures of one view
+Every export is built from the same :class:`Snapshot`: the released figures of one view
 (never individual records), the filters in words, the dates of the data and of the export,
 the attributions and a marking line ("OFFICIAL-SENSITIVE", and "SYNTHETIC DEMO DATA" when
 the data are the demo). Maps are drawn on the server in British National Grid, so the
@@ -32,7 +32,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar  # noqa: E4
 
 from analysis.dataset import AtlasData  # noqa: E402
 from analysis.filters import Filters  # noqa: E402
-from analysis.views import MapView, compute_map_view  # noqa: E402
+from analysis.views import OUTREACH_POINT_CAP, MapView, compute_map_view  # noqa: E402
 from dashboard import assets, maps  # noqa: E402
 from dashboard.classes import Classified, classify_counts  # noqa: E402
 from dashboard.components import area_table  # noqa: E402
@@ -69,6 +69,7 @@ class Snapshot:
     marking: str
     attributions: tuple[str, ...]
     basemap: maps.Basemap = field(default=maps.NO_BASEMAP)
+    point_cap: int = OUTREACH_POINT_CAP
 
     @property
     def areas(self):
@@ -95,7 +96,7 @@ def prepare_snapshot(
     exported_at: dt.datetime | None = None,
     point_cap: int | None = None,
 ) -> Snapshot:
-    """Compute the disclosed view behind an export.
+    """Compute the released view behind an export.
 
     Parameters
     ----------
@@ -113,14 +114,15 @@ def prepare_snapshot(
     exported_at : datetime, optional
         Defaults to now (UTC).
     point_cap : int, optional
-        Most outreach points to draw (0: only per ward, as viewers see).
+        Most outreach points to draw (0: only per ward, as viewers see); every page of a
+        pack keeps it.
 
     Returns
     -------
     Snapshot
     """
-    kwargs = {} if point_cap is None else {"point_cap": point_cap}
-    view = compute_map_view(data.index, data.geography, filters, cell_size=cell_size, **kwargs)
+    point_cap = OUTREACH_POINT_CAP if point_cap is None else point_cap
+    view = compute_map_view(data, filters, cell_size=cell_size, point_cap=point_cap)
     areas = view.cells if cell_size else view.wards
     classified = classify_counts(areas.referrals) if areas.referrals is not None else None
     if extent is None:
@@ -143,6 +145,7 @@ def prepare_snapshot(
         marking=" — ".join(marks) or "UNMARKED",
         attributions=tuple(attributions),
         basemap=basemap,
+        point_cap=point_cap,
     )
 
 
@@ -150,7 +153,7 @@ def prepare_snapshot(
 
 
 def figures_table(snapshot: Snapshot) -> pd.DataFrame:
-    """Return the disclosed figures of the view, as shown next to the map."""
+    """Return the released figures of the view, as shown next to the map."""
     return area_table(snapshot.view, use_cells=bool(snapshot.cell_size))
 
 
@@ -172,7 +175,7 @@ def export_csv(snapshot: Snapshot) -> bytes:
 
 
 def export_geojson(snapshot: Snapshot, geography) -> bytes:
-    """Return the view's areas with their disclosed figures as GeoJSON (EPSG:4326).
+    """Return the view's areas with their released figures as GeoJSON (EPSG:4326).
 
     No record, not even a masked outreach point, is included: only ward or cell polygons
     with their figures. Marking, filters and attribution are foreign members.
@@ -381,7 +384,7 @@ def render_pdf(
                 one = prepare_snapshot(
                     data, replace(snapshot.view.filters, wards=(code,)), cell_size=None,
                     marking=snapshot.marking.split(" — ")[0],
-                    exported_at=snapshot.exported_at,
+                    exported_at=snapshot.exported_at, point_cap=snapshot.point_cap,
                 )
                 fig = _figure(one, geography, A4_LANDSCAPE_MM, 150)
                 pdf.savefig(fig)
@@ -431,7 +434,7 @@ def render_html(snapshot: Snapshot, geometry: maps.MapGeometry) -> bytes:
     """Render the view as one self-contained HTML file that works offline.
 
     Leaflet's script and stylesheet are inlined, the basemap is left out (it would need the
-    network), and only the disclosed layers are drawn.
+    network), and only the released layers are drawn.
 
     Parameters
     ----------

@@ -34,9 +34,9 @@ from analysis.filters import (
     Filters,
     preset_window,
 )
-from analysis.grid import CELL_SIZES
 from geodata import vocab
-from geodata.disclosure import snap_to_weeks
+from geodata.grid import CELL_SIZES
+from geodata.release import snap_to_weeks
 from geodata.schema import KINDS, OUTREACH, REFERRAL
 
 LAYER_WARDS = "wards"

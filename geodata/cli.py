@@ -140,8 +140,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from geodata.disclosure import ID_HASH_KEY_ENV, load_secret_key
     from geodata.importer import store_report, validate_file
+    from geodata.release import ID_HASH_KEY_ENV, load_secret_key
     from geodata.store import Store
     from geodata.wards import load_cached_wards
 

@@ -30,6 +30,8 @@ AGE_GROUP = "age_group"
 NATIONALITY_GROUP = "nationality_group"
 SOURCE_ID_HASH = "source_id_hash"
 DATASET_ID = "dataset_id"
+# The cell-key method's random key of a record, fixed at import (geodata.release).
+RECORD_KEY = "record_key"
 
 REFERRAL = "referral"
 OUTREACH = "outreach"

@@ -21,6 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from geodata.release.cellkey import draw_record_keys
 from geodata.schema import (
     AGE_GROUP,
     CATEGORY,
@@ -30,6 +31,7 @@ from geodata.schema import (
     NATIONALITY_GROUP,
     RECORD_COLUMNS,
     RECORD_ID,
+    RECORD_KEY,
     SOURCE,
     SOURCE_ID_HASH,
     WARD_CODE,
@@ -83,6 +85,8 @@ records_table = sa.Table(
     sa.Column(AGE_GROUP, sa.String(32)),
     sa.Column(NATIONALITY_GROUP, sa.String(64)),
     sa.Column(SOURCE_ID_HASH, sa.String(64)),
+    # The cell-key method's secret random key, fixed at import (geodata.release).
+    sa.Column(RECORD_KEY, sa.SmallInteger, nullable=False, server_default="0"),
     sa.Index("ix_records_dataset", DATASET_ID),
     sa.Index("ix_records_hash", SOURCE_ID_HASH),
 )
@@ -125,7 +129,7 @@ ward_values_table = sa.Table(
 )
 
 # Ordered migrations; each runs once, in its own transaction, and is recorded.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 VERSION_1_TABLES = (meta_table, datasets_table, records_table, crime_table, audit_table)
 
 
@@ -137,7 +141,27 @@ def _migrate_to_2(conn: Connection) -> None:
     ward_values_table.create(conn)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
+def _migrate_to_3(conn: Connection) -> None:
+    """Give every record a random cell-key key (new databases have the column already)."""
+    columns = {c["name"] for c in sa.inspect(conn).get_columns(records_table.name)}
+    if RECORD_KEY not in columns:
+        conn.execute(sa.text(
+            f"ALTER TABLE {records_table.name} ADD COLUMN {RECORD_KEY} SMALLINT NOT NULL DEFAULT 0"
+        ))
+    ids = [row[0] for row in conn.execute(sa.select(records_table.c.id))]
+    keys = draw_record_keys(len(ids))
+    for start in range(0, len(ids), _CHUNK):
+        conn.execute(
+            records_table.update().where(records_table.c.id == sa.bindparam("rid")),
+            [{"rid": rid, RECORD_KEY: int(key)}
+             for rid, key in zip(ids[start:start + _CHUNK], keys[start:start + _CHUNK],
+                                 strict=True)],
+        )
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3,
+}
 
 
 @dataclass(frozen=True)
@@ -276,8 +300,10 @@ class Store:
         table, columns = (
             (crime_table, CRIME_COLUMNS)
             if kind == CRIME
-            else (records_table, (*RECORD_COLUMNS, SOURCE_ID_HASH))
+            else (records_table, (*RECORD_COLUMNS, SOURCE_ID_HASH, RECORD_KEY))
         )
+        if kind != CRIME and RECORD_KEY not in rows.columns:
+            rows = rows.assign(**{RECORD_KEY: draw_record_keys(len(rows))})
         with self.engine.begin() as conn:
             dataset_id = conn.execute(
                 datasets_table.insert().values(

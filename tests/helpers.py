@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from shapely import box
 
-from geodata.disclosure import PRIMARY, DisclosurePolicy, disclose_counts
+from geodata.release import draw_record_keys
 from geodata.schema import (
     AGE_GROUP,
     BARNET_WARD_CODES,
@@ -24,6 +24,7 @@ from geodata.schema import (
     KIND,
     NATIONALITY_GROUP,
     RECORD_ID,
+    RECORD_KEY,
     SOURCE,
     WARD_CODE,
     WARD_NAME,
@@ -71,8 +72,11 @@ def ward_centre(i: int) -> tuple[float, float]:
     return TOY_X0 + (col + 0.5) * TOY_W, TOY_Y0 + (row + 0.5) * TOY_H
 
 
-def make_records(rows) -> pd.DataFrame:
-    """Canonical records from (kind, date, category, ward index, dx, dy) tuples."""
+def make_records(rows, *, key_seed: int = 7) -> pd.DataFrame:
+    """Canonical records from (kind, date, category, ward index, dx, dy) tuples.
+
+    Each record gets a cell-key record key drawn with ``key_seed`` (as an import would).
+    """
     out = []
     for n, (kind, day, category, ward, dx, dy) in enumerate(rows):
         cx, cy = ward_centre(ward)
@@ -92,6 +96,7 @@ def make_records(rows) -> pd.DataFrame:
         )
     frame = pd.DataFrame(out)
     frame[DATE] = frame[DATE].astype("datetime64[s]")
+    frame[RECORD_KEY] = draw_record_keys(len(frame), rng=np.random.default_rng(key_seed))
     return frame
 
 
@@ -132,47 +137,3 @@ def geojson_bytes(frame: gpd.GeoDataFrame, **extra) -> bytes:
     data = json.loads(frame.to_json(drop_id=True))
     data.update(extra)
     return json.dumps(data).encode()
-
-
-# ---------------------------------------------------------------- an observer of disclosed figures
-
-
-def consistent_values(label: str, policy: DisclosurePolicy, cap: int = 10_000) -> range:
-    """Every true count an observer could believe lies behind a label."""
-    if label == "0":
-        return range(0, 1)
-    if label == policy.small_label:
-        return range(1, policy.k)
-    if label == "c":
-        return range(policy.k, cap + 1)
-    shown = int(label.replace(",", ""))
-    base = policy.rounding_base
-    return range(max(policy.k, shown - base // 2), shown + (base - 1) - base // 2 + 1)
-
-
-def recoverable_cells(counts, policy):
-    """Which suppressed small cells have exactly one value consistent with every label
-    shown (cells and total), for an observer who also knows that withheld cells are no
-    larger than any shown cell. Value by value: v is possible for cell i when some total
-    in range minus v is a sum the other cells can make (sums of integer ranges are ranges).
-    """
-    d = disclose_counts(counts, policy)
-    hidden = ("c", "0", policy.small_label)
-    shown = [consistent_values(lbl, policy) for lbl in d.labels if lbl not in hidden]
-    cap = min((r.stop - 1 for r in shown), default=10_000)
-    options = [consistent_values(lbl, policy, cap) for lbl in d.labels]
-    totals = consistent_values(d.total_label, policy, 10 * cap) if d.total_label != "c" else None
-    recovered = []
-    for i, status in enumerate(d.status):
-        if status != PRIMARY:
-            continue
-        lo = sum(o.start for j, o in enumerate(options) if j != i)
-        hi = sum(o.stop - 1 for j, o in enumerate(options) if j != i)
-        possible = [
-            v
-            for v in options[i]
-            if totals is None or any(lo <= t - v <= hi for t in totals)
-        ]
-        if len(possible) == 1:
-            recovered.append(i)
-    return recovered

@@ -11,7 +11,6 @@ from libpysal.weights import lat2W
 from analysis.dataset import build_atlas_data
 from analysis.density import compute_density, default_bandwidth
 from analysis.filters import Filters
-from analysis.grid import make_grid
 from analysis.hotspots import classify_significance, compute_hotspots
 from analysis.index import build_geography
 from analysis.plan import compute_priorities, rates_per_thousand
@@ -19,6 +18,7 @@ from analysis.priorities import rank_outreach_gaps, recommend_sites
 from analysis.trends import campaign_periods, compare_periods, weekly_series
 from geodata.demo import generate_demo
 from geodata.disclosure import snap_to_weeks
+from geodata.grid import make_grid
 from geodata.schema import BARNET_WARD_CODES
 from tests.helpers import MONDAY, make_records, toy_wards
 

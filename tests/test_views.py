@@ -6,11 +6,11 @@ import shapely
 
 from analysis.dataset import build_atlas_data
 from analysis.filters import Filters, preset_window, record_mask
-from analysis.grid import make_grid
 from analysis.index import build_geography
 from analysis.views import compute_map_view
 from geodata.disclosure import snap_to_weeks
 from geodata.errors import FilterError
+from geodata.grid import make_grid
 from geodata.schema import BARNET_WARD_CODES
 from tests.helpers import MONDAY, make_records
 

@@ -24,9 +24,7 @@ if not filters.kinds:
 
 # Viewers see outreach only per ward; analysts may see the masked points.
 point_cap = OUTREACH_POINT_CAP if auth.current_access().at_least(auth.ANALYST) else 0
-view = compute_map_view(
-    data.index, geography, filters, cell_size=state.cell_size, point_cap=point_cap
-)
+view = compute_map_view(data, filters, cell_size=state.cell_size, point_cap=point_cap)
 components.render_kpis(view)
 
 areas = view.cells if state.cell_size else view.wards

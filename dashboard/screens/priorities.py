@@ -5,10 +5,10 @@ import hashlib
 import streamlit as st
 from streamlit_folium import st_folium
 
-from analysis.grid import CELL_SIZES, DEFAULT_CELL_SIZE
 from analysis.priorities import DEFAULT_RADIUS_M, DEFAULT_SITES
 from dashboard import cache, components, maps, sidebar
 from dashboard.priority_map import HOT_SPOTS, SURFACE, build_priority_layers
+from geodata.grid import CELL_SIZES, DEFAULT_CELL_SIZE
 from geodata.importer import read_venues
 from geodata.wardvalues import POPULATION
 

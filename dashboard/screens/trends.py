@@ -8,12 +8,12 @@ from analysis.trends import (
     LABEL,
     SERIES,
     WEEK,
+    block_series,
     campaign_periods,
     compare_periods,
-    weekly_series,
 )
 from dashboard import cache, components, sidebar
-from geodata.disclosure import DEFAULT_POLICY
+from geodata.release import DEFAULT_POLICY
 from geodata.schema import OUTREACH, REFERRAL
 
 data = cache.atlas_data()
@@ -23,21 +23,23 @@ state, filters = sidebar.render_filters(data, layers=False)
 st.title("Trends")
 st.caption(filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True))))
 
-st.subheader("Week by week")
+st.subheader(f"Every {DEFAULT_POLICY.bin_weeks} weeks")
 kind = st.radio("Records", [REFERRAL, OUTREACH], horizontal=True, key="t_kind",
                 format_func=lambda k: "Referrals" if k == REFERRAL else "Outreach activities")
-series = weekly_series(data.index, geography, filters, kind)
+series = block_series(data, filters, kind)
 categories = [c for c in series[SERIES].unique() if c != "all"]
 shown = st.multiselect("Also show", categories, key="t_categories",
                        placeholder="Only the weekly total")
 wide = series[series[SERIES].isin(["all", *shown])].pivot(index=WEEK, columns=SERIES,
                                                            values=COUNT)
 wide = wide.rename(columns={"all": "all categories"})
-st.line_chart(wide, x_label="Week beginning (Monday)", y_label="Count per week")
+st.line_chart(wide, x_label=f"{DEFAULT_POLICY.bin_weeks} weeks beginning (Monday)",
+              y_label=f"Count per {DEFAULT_POLICY.bin_weeks} weeks")
 if kind == REFERRAL:
     st.caption(
-        f"Weeks or categories with 1 to {DEFAULT_POLICY.k - 1} referrals are left as gaps in "
-        f"the line; counts are rounded to the nearest {DEFAULT_POLICY.rounding_base}."
+        f"Referrals are counted in fixed blocks of {DEFAULT_POLICY.bin_weeks} weeks, never "
+        "week by week, and every figure is a released (slightly adjusted) count: a 0 can "
+        "stand for a few referrals, and the categories may not add up to the total."
     )
 with st.expander("The same figures as a table"):
     table = series.pivot(index=WEEK, columns=SERIES, values=LABEL)
@@ -56,7 +58,7 @@ if first == second:
 else:
     a, b = periods[first], periods[second]
     st.caption(f"First: {a.describe()}. Second: {b.describe()}.")
-    comparison = compare_periods(data.index, geography, filters, a, b, geography.ward_weights)
+    comparison = compare_periods(data, filters, a, b, geography.ward_weights)
     st.dataframe(
         comparison.drop(columns="ward").rename(columns={
             "name": "Ward", "first": first.capitalize(), "second": second.capitalize(),
@@ -67,8 +69,8 @@ else:
     )
     st.markdown(
         "**How to read this.** Where a ward and the periods together have at least 10 "
-        "referrals, an exact binomial test asks whether they split between the two periods "
-        "differently from what the periods' lengths would give; 'rise' or 'fall' is shown "
+        "released referrals, an exact binomial test asks whether they split between the two "
+        "periods differently from what the periods' lengths would give; 'rise' or 'fall' is shown "
         "only when that is significant at 95 %. Otherwise the figures speak for themselves. "
         "A fall in a ward with a rise next door may mean displacement; rises in both may "
         "mean diffusion, or more reporting after outreach."

@@ -1,0 +1,137 @@
+"""Barnet's geography as the atlas works with it: wards, outline and nested grids.
+
+Built once from validated wards (EPSG:27700) and shared by every layer: the release layer
+codes records against it, analysis computes over its areas, the dashboard draws it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from libpysal.weights import W, fuzzy_contiguity
+
+from geodata.grid import CELL_SIZES, Grid, make_grid
+from geodata.schema import WARD_CODE, WARD_NAME
+from geodata.wards import borough_outline
+
+
+@dataclass(frozen=True)
+class Geography:
+    """Barnet's wards, outline and analysis grids, built once.
+
+    Attributes
+    ----------
+    wards : geopandas.GeoDataFrame
+        Validated wards, EPSG:27700, sorted by code.
+    outline : shapely geometry
+        The borough, as the union of its wards.
+    grids : dict of int to Grid
+        One grid per cell size in :data:`geodata.grid.CELL_SIZES`.
+    ward_cells : dict of int to numpy.ndarray of bool
+        For each grid, which cells (columns) overlap which wards (rows).
+    """
+
+    wards: gpd.GeoDataFrame
+    outline: object
+    grids: dict[int, Grid]
+    ward_cells: dict[int, np.ndarray]
+
+    @cached_property
+    def ward_weights(self) -> W:
+        """Contiguity of the wards, tolerant of slivers in generalised boundaries."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fuzzy_contiguity(self.wards, tolerance=0, buffering=True, buffer=20.0)
+
+    @cached_property
+    def ward_cell_distance(self) -> dict[int, np.ndarray]:
+        """Per cell size: distance (m) from each ward (rows) to each cell centre (columns)."""
+        return {
+            size: np.array(
+                [shapely.distance(ward, shapely.points(grid.centroids()))
+                 for ward in self.wards.geometry]
+            )
+            for size, grid in self.grids.items()
+        }
+
+    @cached_property
+    def ward_codes(self) -> tuple[str, ...]:
+        """Ward codes in index order."""
+        return tuple(str(c) for c in self.wards[WARD_CODE])
+
+    @cached_property
+    def ward_names(self) -> tuple[str, ...]:
+        """Ward names in index order."""
+        return tuple(str(n) for n in self.wards[WARD_NAME])
+
+    @cached_property
+    def ward_name_of(self) -> dict[str, str]:
+        """Ward name by ward code."""
+        return dict(zip(self.ward_codes, self.ward_names, strict=True))
+
+    def ward_of(self, x, y) -> np.ndarray:
+        """Return the ward position of each point (-1 outside every ward).
+
+        Parameters
+        ----------
+        x, y : array-like of float
+            EPSG:27700.
+
+        Returns
+        -------
+        numpy.ndarray of int16
+        """
+        points = shapely.points(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"))
+        point_pos, ward_pos = self.wards.sindex.query(points, predicate="within")
+        out = np.full(len(points), -1, dtype="int16")
+        out[point_pos] = ward_pos  # a point on a shared edge takes the later ward
+        return out
+
+
+def build_geography(wards: gpd.GeoDataFrame, cell_sizes=CELL_SIZES) -> Geography:
+    """Derive the outline and grids from validated wards.
+
+    Parameters
+    ----------
+    wards : geopandas.GeoDataFrame
+        Validated wards in EPSG:27700.
+    cell_sizes : sequence of int
+        Grid cell sizes in metres.
+
+    Returns
+    -------
+    Geography
+    """
+    outline = borough_outline(wards)
+    grids = {size: make_grid(outline, size) for size in cell_sizes}
+    ward_cells = {}
+    for size, grid in grids.items():
+        ward_pos, cell_pos = grid.geometry.sindex.query(wards.geometry, predicate="intersects")
+        overlap = np.zeros((len(wards), grid.n_cells), dtype=bool)
+        overlap[ward_pos, cell_pos] = True
+        ward_cells[size] = overlap
+    return Geography(wards=wards, outline=outline, grids=grids, ward_cells=ward_cells)
+
+
+def ward_positions(geography: Geography, ward_codes) -> np.ndarray:
+    """Return the index positions of the given ward codes (all wards when empty).
+
+    Parameters
+    ----------
+    geography : Geography
+    ward_codes : sequence of str
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    codes = geography.ward_codes
+    if not ward_codes:
+        return np.arange(len(codes))
+    wanted = set(ward_codes)
+    return np.array([i for i, c in enumerate(codes) if c in wanted], dtype="int64")

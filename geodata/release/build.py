@@ -1,0 +1,165 @@
+"""Turn canonical records into the release (referrals) and the outreach index.
+
+This is where exact records are read for the last time: referrals go into a
+:class:`~geodata.release.referrals.ReferralRelease` (which only answers released counts),
+outreach into a geomasked :class:`~geodata.release.outreach.OutreachIndex`. Nothing else
+keeps the records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata import vocab
+from geodata.geography import Geography
+from geodata.release.cellkey import draw_record_keys
+from geodata.release.geomask import geomask_points
+from geodata.release.outreach import OutreachIndex
+from geodata.release.policy import DEFAULT_POLICY, ReleasePolicy
+from geodata.release.referrals import WARDS, ReferralRelease
+from geodata.release.weeks import week_number
+from geodata.schema import (
+    CATEGORY,
+    DATE,
+    KIND,
+    KINDS,
+    OUTREACH,
+    RECORD_KEY,
+    REFERRAL,
+    WARD_CODE,
+    X,
+    Y,
+)
+
+# What the release and the outreach index are built from (the store need not read more).
+RELEASE_COLUMNS = (KIND, DATE, CATEGORY, X, Y, WARD_CODE, RECORD_KEY)
+
+
+def keyed_record_keys(n: int, secret: bytes, policy: ReleasePolicy = DEFAULT_POLICY):
+    """Return record keys for records that are generated, not stored (the demo).
+
+    They are random to anyone without the installation's secret, and the same at every
+    start, so the demo's released figures do not change between restarts.
+
+    Parameters
+    ----------
+    n : int
+    secret : bytes
+    policy : ReleasePolicy
+
+    Returns
+    -------
+    numpy.ndarray of int16
+    """
+    seed = int.from_bytes(hmac.new(secret, b"record keys", hashlib.sha256).digest(), "big")
+    return draw_record_keys(n, policy, rng=np.random.default_rng(seed))
+
+
+def build_release(
+    records: pd.DataFrame,
+    geography: Geography,
+    *,
+    geomask_key: bytes,
+    policy: ReleasePolicy = DEFAULT_POLICY,
+) -> tuple[ReferralRelease, OutreachIndex]:
+    """Split canonical records into the referral release and the outreach index.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        Canonical records (``kind, date, category, x, y, ward_code, record_key``), with
+        coordinates in EPSG:27700. It is not modified.
+    geography : Geography
+    geomask_key : bytes
+        Secret key for the outreach geomask.
+    policy : ReleasePolicy
+
+    Returns
+    -------
+    tuple
+        ``(ReferralRelease, OutreachIndex)``.
+
+    Raises
+    ------
+    ValueError
+        When a record has a kind, category or ward the atlas does not know, or falls
+        outside the grids: records must be validated on import before they are released.
+    """
+    missing = [c for c in RELEASE_COLUMNS if c not in records.columns]
+    if missing:
+        raise ValueError(f"records lack the column(s) {', '.join(missing)}")
+    kinds = records[KIND].to_numpy()
+    unknown = sorted(set(map(str, kinds)) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown kind value(s): {', '.join(unknown[:5])}")
+    referrals = records[kinds == REFERRAL]
+    outreach = records[kinds == OUTREACH]
+    return _referral_release(referrals, geography, policy), _outreach_index(
+        outreach, geography, geomask_key, policy
+    )
+
+
+def _codes(values: np.ndarray, table: dict, what: str) -> np.ndarray:
+    codes = pd.Series(values).map(table)
+    if codes.isna().any():
+        bad = sorted({str(v) for v in pd.Series(values)[codes.isna()]})[:5]
+        raise ValueError(f"unknown {what} value(s): {', '.join(bad)}")
+    return codes.to_numpy(dtype="int64")
+
+
+def _common(rows: pd.DataFrame, kind: str):
+    names = vocab.categories_for(kind)
+    category = _codes(rows[CATEGORY].to_numpy(), {c: i for i, c in enumerate(names)},
+                      f"{kind} category")
+    days = rows[DATE].to_numpy().astype("datetime64[D]")
+    return names, category, days
+
+
+def _cells_of(geography: Geography, x: np.ndarray, y: np.ndarray) -> dict[int, np.ndarray]:
+    cells = {size: grid.cell_of(x, y) for size, grid in geography.grids.items()}
+    for size, cell in cells.items():
+        if np.any(cell < 0):
+            raise ValueError(f"{int((cell < 0).sum())} record(s) fall outside the {size} m grid")
+    return cells
+
+
+def _referral_release(rows, geography, policy) -> ReferralRelease:
+    names, category, days = _common(rows, REFERRAL)
+    ward_pos = {code: i for i, code in enumerate(geography.ward_codes)}
+    ward = _codes(rows[WARD_CODE].to_numpy(), ward_pos, "ward_code").astype("int16")
+    x, y = rows[X].to_numpy(dtype="float64"), rows[Y].to_numpy(dtype="float64")
+    areas = {WARDS: (ward, len(geography.ward_codes))}
+    for size, cell in _cells_of(geography, x, y).items():
+        areas[size] = (cell, geography.grids[size].n_cells)
+    return ReferralRelease(
+        weeks=week_number(days), categories=category, areas=areas,
+        record_keys=rows[RECORD_KEY].to_numpy(), category_names=names, policy=policy,
+    )
+
+
+def _outreach_index(rows, geography, key, policy) -> OutreachIndex:
+    _, category, days = _common(rows, OUTREACH)
+    mx, my = geomask_points(
+        rows[X].to_numpy(dtype="float64"), rows[Y].to_numpy(dtype="float64"),
+        key=key, within=geography.outline, policy=policy,
+    )
+    ward = geography.ward_of(mx, my)
+    if np.any(ward < 0):  # on the outline's edge: the nearest ward
+        lost = np.flatnonzero(ward < 0)
+        ward[lost] = geography.wards.sindex.nearest(
+            shapely.points(mx[lost], my[lost]), return_all=False
+        )[1]
+    return OutreachIndex(
+        day=days.astype("int64").astype("int32"),
+        week=week_number(days),
+        category=category.astype("int8"),
+        ward=ward,
+        cells=_cells_of(geography, mx, my),
+        x=mx.astype("float32"),
+        y=my.astype("float32"),
+    )

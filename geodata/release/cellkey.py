@@ -1,0 +1,142 @@
+"""The cell-key method: how one count is turned into its released value.
+
+This is the method of flexible table builders (ABS TableBuilder; ONS, Census 2021 custom
+tables). Every record carries a random key, fixed when it is imported and stored with it.
+The key of a cell (a set of records: one ward, one block of weeks, one category) is the sum
+of its records' keys modulo ``key_range``. A perturbation table, built once from the policy,
+maps (count, cell key) to the released value:
+
+- 0 stays 0;
+- a count ``n`` from 1 to ``k - 1`` becomes ``k`` with probability ``n / k`` and 0 otherwise,
+  so it is never released as itself and is right on average;
+- a count of ``k`` or more gets an adjustment from ``policy.noise`` (symmetric, so right on
+  average); a result that would fall in 1 .. ``k - 1`` is split between 0 and ``k`` the same
+  way.
+
+"With probability" here means: over the cell keys, which are uniform, because the record
+keys are random and secret. So the same records always give the same released value, and
+two cells that differ by even one record get independent adjustments.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from geodata.release.policy import DEFAULT_POLICY, ReleasePolicy
+
+
+def draw_record_keys(n: int, policy: ReleasePolicy = DEFAULT_POLICY, *, rng=None) -> np.ndarray:
+    """Draw random record keys, uniform on ``0 .. key_range - 1``.
+
+    Parameters
+    ----------
+    n : int
+        How many keys.
+    policy : ReleasePolicy
+    rng : numpy.random.Generator, optional
+        Defaults to a generator seeded from the operating system's secure source: keys
+        must not be predictable from the code.
+
+    Returns
+    -------
+    numpy.ndarray of int16
+    """
+    rng = rng if rng is not None else np.random.default_rng(secrets.randbits(128))
+    return rng.integers(0, policy.key_range, size=n).astype("int16")
+
+
+def _row(n: int, policy: ReleasePolicy) -> dict[int, float]:
+    """Return the released-value distribution of a true count ``n``."""
+    k = policy.k
+
+    def split(value: int, p: float, into: dict[int, float]) -> None:
+        into[k] = into.get(k, 0.0) + p * value / k
+        into[0] = into.get(0, 0.0) + p * (1 - value / k)
+
+    out: dict[int, float] = {}
+    if n == 0:
+        return {0: 1.0}
+    if n < k:
+        split(n, 1.0, out)
+        return out
+    for d, p in enumerate(policy.noise, start=-policy.max_noise):
+        value = n + d
+        if value < k:
+            split(value, p, out)
+        else:
+            out[value] = out.get(value, 0.0) + p
+    return out
+
+
+def _lookup(distribution: dict[int, float], key_range: int) -> np.ndarray:
+    """Map each cell key to a released value by inverting the cumulative distribution."""
+    values = np.array(sorted(distribution), dtype="int64")
+    cumulative = np.cumsum([distribution[v] for v in values])
+    u = (np.arange(key_range) + 0.5) / key_range
+    return values[np.minimum(np.searchsorted(cumulative, u, side="right"), len(values) - 1)]
+
+
+@dataclass(frozen=True)
+class PerturbationTable:
+    """Released values by (count, cell key).
+
+    Attributes
+    ----------
+    small : numpy.ndarray of int64
+        ``small[n, key]`` for counts ``n < k + max_noise``.
+    adjustment : numpy.ndarray of int64
+        ``adjustment[key]`` added to any larger count.
+    policy : ReleasePolicy
+    """
+
+    small: np.ndarray
+    adjustment: np.ndarray
+    policy: ReleasePolicy
+
+    def release(self, counts, cell_keys) -> np.ndarray:
+        """Return the released values of cells with these true counts and cell keys.
+
+        Parameters
+        ----------
+        counts : array-like of int
+            True counts, non-negative.
+        cell_keys : array-like of int
+            Cell keys, ``0 .. key_range - 1``.
+
+        Returns
+        -------
+        numpy.ndarray of int64
+        """
+        n = np.asarray(counts, dtype="int64")
+        key = np.asarray(cell_keys, dtype="int64")
+        limit = len(self.small)
+        small = self.small[np.minimum(n, limit - 1), key]
+        return np.where(n < limit, small, n + self.adjustment[key])
+
+
+@lru_cache(maxsize=4)
+def perturbation_table(policy: ReleasePolicy = DEFAULT_POLICY) -> PerturbationTable:
+    """Build (once per policy) the perturbation table.
+
+    Parameters
+    ----------
+    policy : ReleasePolicy
+
+    Returns
+    -------
+    PerturbationTable
+
+    Examples
+    --------
+    >>> table = perturbation_table()
+    >>> sorted(set(table.small[2]))  # a count of 2 is released as 0 or 5, never 2
+    [0, 5]
+    """
+    limit = policy.k + policy.max_noise
+    small = np.stack([_lookup(_row(n, policy), policy.key_range) for n in range(limit)])
+    adjustment = _lookup(_row(limit, policy), policy.key_range) - limit
+    return PerturbationTable(small=small, adjustment=adjustment, policy=policy)
