@@ -379,17 +379,37 @@ def render_pdf(
             _table_page(pdf, snapshot, "Priorities: wards most in need first",
                         priorities.head(24))
         _notes_page(pdf, snapshot, notes)
-        if ward_pages and data is not None and snapshot.view.filters.wards:
-            for code in snapshot.view.filters.wards:
-                one = prepare_snapshot(
-                    data, replace(snapshot.view.filters, wards=(code,)), cell_size=None,
-                    marking=snapshot.marking.split(" — ")[0],
-                    exported_at=snapshot.exported_at, point_cap=snapshot.point_cap,
-                )
+        if ward_pages and data is not None:
+            for one in ward_snapshots(snapshot, data):
                 fig = _figure(one, geography, A4_LANDSCAPE_MM, 150)
                 pdf.savefig(fig)
                 plt.close(fig)
     return buffer.getvalue()
+
+
+def ward_snapshots(snapshot: Snapshot, data: AtlasData) -> list[Snapshot]:
+    """Return one snapshot per selected ward, for the pack's ward pages.
+
+    Each keeps the pack's outreach point cap, so a viewer's pack shows outreach per ward
+    only on every page.
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+    data : AtlasData
+
+    Returns
+    -------
+    list of Snapshot
+    """
+    return [
+        prepare_snapshot(
+            data, replace(snapshot.view.filters, wards=(code,)), cell_size=None,
+            marking=snapshot.marking.split(" — ")[0], exported_at=snapshot.exported_at,
+            point_cap=snapshot.point_cap,
+        )
+        for code in snapshot.view.filters.wards
+    ]
 
 
 def _page(snapshot: Snapshot, title: str, size_mm=A4_LANDSCAPE_MM, dpi: int | None = None):

@@ -1,0 +1,147 @@
+"""Two worlds that differ only in the planted secret must look the same through every view.
+
+The intruder's attacks in the issue (the smoothed surface's bandwidth inverted from the
+method text, rank orders across sweeps of radius and outreach categories, the period
+comparison's "too few to test" threshold, the map's counts, classes and legend, every
+export) all work by computing something from the exact count in the planted cell. Here the
+planted fortnight/ward/category holds 0 referrals in one world and 2 in the other (or 2 and
+3, or 1 and 4), with record keys such that the release gives the planted cells the same
+value in both. Every output of the functions the pages and exports call, over those sweeps,
+must then be identical: whatever an intruder computes from them cannot tell the worlds
+apart. Any figure computed from exact counts (as the bandwidth and the gap order were
+before the release layer) makes these tests fail.
+"""
+
+import datetime as dt
+import io
+import pickle
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from pypdf import PdfReader
+
+from analysis.plan import compute_priorities
+from analysis.trends import block_series, compare_periods, campaign_periods
+from analysis.views import compute_map_view
+from dashboard import snapshot
+from geodata.release import window_of_bins
+from tests.adversarial.scene import (
+    GEOGRAPHY,
+    TARGET_WINDOW,
+    TARGET_WARD,
+    keys_releasing,
+    target_filters,
+    world,
+)
+
+EXPORTED_AT = dt.datetime(2024, 1, 8, 9, 0, tzinfo=dt.UTC)
+TWINS = {
+    "0-or-2": ((0, 2), 0),
+    "2-or-3": ((2, 3), 5),
+    "1-or-4": ((1, 4), 5),
+}
+
+
+def twin_worlds(name):
+    (low, high), value = TWINS[name]
+    keys = keys_releasing([low, high] if low else [high], value)
+    return world(low, keys[:low]), world(high, keys)
+
+
+def neighbours():
+    codes = GEOGRAPHY.ward_codes
+    return (codes[TARGET_WARD],), (codes[TARGET_WARD], codes[TARGET_WARD + 1])
+
+
+def map_outputs(data):
+    out = []
+    for wards in ((), *neighbours()):
+        for cell_size in (None, 250, 500, 1000):
+            view = compute_map_view(data, target_filters(wards=wards), cell_size=cell_size)
+            out.append((view.wards.table(), view.cells.table() if view.cells else None,
+                        view.referrals_total, view.outreach_total, view.wards_with_activity,
+                        None if view.outreach_points is None else view.outreach_points.tobytes()))
+    return out
+
+
+def priority_outputs(data):
+    out = []
+    for cell_size, radius, outreach in ((250, 200, ()), (500, 1000, ("patrol",)),
+                                        (1000, 600, ())):
+        filters = target_filters(outreach_categories=outreach)
+        result = compute_priorities(data, filters, cell_size=cell_size, radius_m=radius,
+                                    sites=3)
+        out.append((result.hotspot_classes, result.stable, result.ward_hotspot_classes,
+                    result.ward_gaps, result.cell_gaps, result.sites.chosen,
+                    result.sites.covered, result.sites.current, result.sites.per_site,
+                    result.density.bandwidth_m, result.density.classes))
+    return out
+
+
+def trend_outputs(data):
+    first, last = TARGET_WINDOW.bins()
+    wide = target_filters(window=window_of_bins(first - 6, last + 3))
+    before = window_of_bins(first - 2, first - 1)
+    periods = campaign_periods()
+    return [
+        block_series(data, wide, "referral"),
+        block_series(data, replace(wide, wards=neighbours()[1]), "referral"),
+        compare_periods(data, target_filters(), before, TARGET_WINDOW, GEOGRAPHY.ward_weights),
+        compare_periods(data, target_filters(), TARGET_WINDOW, periods["campaign week"],
+                        GEOGRAPHY.ward_weights),
+    ]
+
+
+def export_outputs(data):
+    out = []
+    for cell_size, point_cap in ((None, 0), (500, None)):
+        snap = snapshot.prepare_snapshot(data, target_filters(wards=neighbours()[1]),
+                                         cell_size=cell_size, exported_at=EXPORTED_AT,
+                                         point_cap=point_cap)
+        out += [snapshot.export_csv(snap), snapshot.export_geojson(snap, GEOGRAPHY)]
+        pdf = snapshot.render_pdf(snap, GEOGRAPHY, ward_pages=True, data=data)
+        out.append([page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages])
+    return out
+
+
+def same(a, b) -> bool:
+    return pickle.dumps(a) == pickle.dumps(b)
+
+
+@pytest.mark.parametrize("twins", list(TWINS))
+def test_map_views_cannot_tell_the_worlds_apart(twins):
+    a, b = twin_worlds(twins)
+    assert same(map_outputs(a), map_outputs(b))
+
+
+@pytest.mark.parametrize("twins", ["0-or-2", "2-or-3"])
+def test_priorities_sweeps_cannot_tell_the_worlds_apart(twins):
+    # bandwidth inversion, gap ranks over radius / cell size / outreach categories,
+    # hot spots and recommended sites
+    a, b = twin_worlds(twins)
+    assert same(priority_outputs(a), priority_outputs(b))
+
+
+@pytest.mark.parametrize("twins", list(TWINS))
+def test_trends_and_test_thresholds_cannot_tell_the_worlds_apart(twins):
+    a, b = twin_worlds(twins)
+    assert same(trend_outputs(a), trend_outputs(b))
+
+
+def test_exports_cannot_tell_the_worlds_apart():
+    a, b = twin_worlds("2-or-3")
+    assert same(export_outputs(a), export_outputs(b))
+
+
+def test_the_worlds_do_differ_where_the_planted_records_meet_others():
+    # The twins are real: with all categories, the planted records share a cell with
+    # other referrals, so that cell's released value is drawn afresh. This is noise,
+    # which the differencing tests measure.
+    results = []
+    for seed in range(8):
+        a, b = world(2, key_seed=seed), world(3, key_seed=seed)
+        filters = target_filters(referral_categories=())
+        results.append(compute_map_view(a, filters).wards.referrals.values[TARGET_WARD]
+                       != compute_map_view(b, filters).wards.referrals.values[TARGET_WARD])
+    assert any(results)
