@@ -86,7 +86,7 @@ records_table = sa.Table(
     sa.Column(NATIONALITY_GROUP, sa.String(64)),
     sa.Column(SOURCE_ID_HASH, sa.String(64)),
     # The cell-key method's secret random key, fixed at import (geodata.release).
-    sa.Column(RECORD_KEY, sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column(RECORD_KEY, sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("ix_records_dataset", DATASET_ID),
     sa.Index("ix_records_hash", SOURCE_ID_HASH),
 )
@@ -146,7 +146,7 @@ def _migrate_to_3(conn: Connection) -> None:
     columns = {c["name"] for c in sa.inspect(conn).get_columns(records_table.name)}
     if RECORD_KEY not in columns:
         conn.execute(sa.text(
-            f"ALTER TABLE {records_table.name} ADD COLUMN {RECORD_KEY} SMALLINT NOT NULL DEFAULT 0"
+            f"ALTER TABLE {records_table.name} ADD COLUMN {RECORD_KEY} BIGINT NOT NULL DEFAULT 0"
         ))
     ids = [row[0] for row in conn.execute(sa.select(records_table.c.id))]
     keys = draw_record_keys(len(ids))

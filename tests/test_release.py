@@ -17,12 +17,14 @@ from geodata.release import (
     ReferralRelease,
     ReleasePolicy,
     WeekWindow,
+    draw_record_keys,
     geomask_points,
     perturbation_table,
     snap_to_weeks,
     week_number,
     window_of_bins,
 )
+from geodata.release.cellkey import cell_keys
 from geodata.release.referrals import dyadic_blocks
 
 K = DEFAULT_POLICY.k
@@ -44,7 +46,8 @@ def released_over_keys(n: int) -> np.ndarray:
 def test_small_counts_are_never_released_as_themselves(n):
     values = set(released_over_keys(n).tolist())
     assert n not in values
-    assert values == {0, K}
+    spread = DEFAULT_POLICY.small_spread
+    assert values == {0, *range(K, K + 2 * spread + 1)}
 
 
 def test_zero_stays_zero_and_nothing_is_released_between_1_and_k_minus_1():
@@ -66,8 +69,19 @@ def test_large_counts_move_by_at_most_the_noise_bound():
         assert np.abs(released_over_keys(n) - n).max() <= m
 
 
+def test_cell_keys_are_uniform_and_a_total_key_is_unrelated_to_its_cells_keys():
+    rng = np.random.default_rng(9)
+    a, b = draw_record_keys(20_000, rng=rng), draw_record_keys(20_000, rng=rng)
+    ka, kb, kt = cell_keys(a), cell_keys(b), cell_keys(a + b)
+    counts = np.bincount(kt, minlength=256)
+    assert counts.min() > 40 and counts.max() < 120  # about 78 each
+    # with plain sums, kt would equal (ka + kb) % 256 every time
+    assert np.mean(kt == (ka + kb) % 256) < 0.02
+    assert np.array_equal(cell_keys(a + 2**32), ka)
+
+
 def test_a_different_policy_gives_a_different_table():
-    wide = perturbation_table(ReleasePolicy(k=10))
+    wide = perturbation_table(ReleasePolicy(k=10, small_spread=0))
     assert set(wide.release(np.full(256, 7), KEYS).tolist()) == {0, 10}
 
 
@@ -145,14 +159,14 @@ def random_release(seed: int, n: int = 400) -> ReferralRelease:
     rng = np.random.default_rng(seed)
     return release_of(
         WEEK0 + rng.integers(0, 12, n), rng.integers(0, 3, n), rng.integers(0, 3, n),
-        rng.integers(0, 256, n),
+        draw_record_keys(n, rng=rng),
     )
 
 
 def test_the_same_records_always_give_the_same_figures_whatever_their_order():
     rng = np.random.default_rng(1)
     weeks, cats = WEEK0 + rng.integers(0, 8, 300), rng.integers(0, 3, 300)
-    wards, keys = rng.integers(0, 3, 300), rng.integers(0, 256, 300)
+    wards, keys = rng.integers(0, 3, 300), draw_record_keys(300, rng=rng)
     window = WeekWindow(WEEK0, WEEK0 + 7)
     a = release_of(weeks, cats, wards, keys)
     order = rng.permutation(300)
@@ -168,7 +182,7 @@ def test_adding_one_record_gives_fresh_independent_noise():
     errors = []
     for seed in range(400):
         rng = np.random.default_rng(seed)
-        keys = rng.integers(0, 256, 31)
+        keys = draw_record_keys(31, rng=rng)
         base = release_of([WEEK0] * 30, [0] * 30, [0] * 30, keys[:30])
         plus = release_of([WEEK0] * 31, [0] * 31, [0] * 31, keys)
         errors.append((base.counts(WARDS, window).values[0] - 30,
@@ -192,7 +206,8 @@ def test_totals_are_cells_of_their_own_and_windows_are_sums_of_blocks():
     assert release.total(window, wards=[0, 1]) == per_ward[:2].sum()
     first, last = window.bins()
     by_blocks = sum(
-        release.counts(WARDS, window_of_bins(lo, hi)).values for lo, hi in dyadic_blocks(first, last)
+        release.counts(WARDS, window_of_bins(lo, hi)).values
+        for lo, hi in dyadic_blocks(first, last)
     )
     assert np.array_equal(per_ward, by_blocks)
 
@@ -221,7 +236,7 @@ def test_the_release_refuses_bad_questions():
     with pytest.raises(ValueError, match="unknown referral category: arson"):
         release.counts(WARDS, window, ("arson",))
     with pytest.raises(ValueError, match="record keys must lie"):
-        release_of([WEEK0], [0], [0], [256])
+        release_of([WEEK0], [0], [0], [2**32])
 
 
 def test_the_release_cannot_be_pickled_into_a_shared_cache():

@@ -40,7 +40,7 @@ from geodata.schema import (
 RELEASE_COLUMNS = (KIND, DATE, CATEGORY, X, Y, WARD_CODE, RECORD_KEY)
 
 
-def keyed_record_keys(n: int, secret: bytes, policy: ReleasePolicy = DEFAULT_POLICY):
+def keyed_record_keys(n: int, secret: bytes):
     """Return record keys for records that are generated, not stored (the demo).
 
     They are random to anyone without the installation's secret, and the same at every
@@ -50,14 +50,13 @@ def keyed_record_keys(n: int, secret: bytes, policy: ReleasePolicy = DEFAULT_POL
     ----------
     n : int
     secret : bytes
-    policy : ReleasePolicy
 
     Returns
     -------
-    numpy.ndarray of int16
+    numpy.ndarray of int64
     """
     seed = int.from_bytes(hmac.new(secret, b"record keys", hashlib.sha256).digest(), "big")
-    return draw_record_keys(n, policy, rng=np.random.default_rng(seed))
+    return draw_record_keys(n, rng=np.random.default_rng(seed))
 
 
 def build_release(

@@ -19,10 +19,13 @@ class ReleasePolicy:
     k : int
         Referral counts from 1 to ``k - 1`` are never released as themselves.
     key_range : int
-        Record keys and cell keys run from 0 to ``key_range - 1``.
+        Cell keys run from 0 to ``key_range - 1`` (record keys are 32-bit).
     noise : tuple of float
         Probabilities of the adjustments ``-m .. +m`` added to a count of ``k`` or more
         (``m = len(noise) // 2``); symmetric, so released counts are unbiased.
+    small_spread : int
+        A count from 1 to ``k - 1`` that is not released as 0 is released as one of
+        ``k .. k + 2 * small_spread`` (evenly), so a released ``k`` does not point to ``k - 1``.
     bin_weeks : int
         Referral dates are counted in fixed bins of this many ISO weeks; it is also the
         shortest date window.
@@ -37,7 +40,8 @@ class ReleasePolicy:
 
     k: int = 5
     key_range: int = 256
-    noise: tuple[float, ...] = (0.1, 0.2, 0.4, 0.2, 0.1)
+    noise: tuple[float, ...] = (0.1, 0.1, 0.1, 0.1, 0.2, 0.1, 0.1, 0.1, 0.1)
+    small_spread: int = 3
     bin_weeks: int = 2
     bin_anchor: dt.date = dt.date(2023, 9, 18)
     geomask_min_m: float = 100.0
@@ -54,6 +58,10 @@ class ReleasePolicy:
             raise ValueError("noise must be an odd number of probabilities adding up to 1")
         if tuple(self.noise) != tuple(reversed(self.noise)):
             raise ValueError("noise must be symmetric, so that released counts are unbiased")
+        if self.small_spread < 0:
+            raise ValueError(f"small_spread must not be negative, not {self.small_spread!r}")
+        if len(self.noise) // 2 >= self.k:
+            raise ValueError("the largest adjustment must be smaller than k")
         if self.bin_weeks < 1:
             raise ValueError(f"bin_weeks must be at least 1, not {self.bin_weeks!r}")
         if self.bin_anchor.weekday() != 0:
@@ -90,8 +98,9 @@ class ReleasePolicy:
             f"small random adjustment (at most {m} either way, none on average), fixed by "
             "the records it counts, so asking again gives the same figure and comparing "
             "two overlapping figures reveals only noise.",
-            f"A count from 1 to {k - 1} is never shown as itself: it shows as 0 or as {k} "
-            "or more, so a 0 can stand for a few referrals and figures may not add up.",
+            f"A count from 1 to {k - 1} is never shown as itself: it shows as 0 or as "
+            f"{k} to {k + 2 * self.small_spread}, so a 0 can stand for a few referrals and "
+            "figures may not add up.",
             f"Referral dates are counted in fixed blocks of {self.bin_weeks} ISO weeks "
             "(Monday to Sunday); every date window is made of whole blocks.",
             "Every figure, class, ranking, hot spot, surface, test and sentence about "
@@ -107,9 +116,11 @@ class ReleasePolicy:
         """Return the parameters as (name, value, meaning) rows, for tables."""
         return (
             ("k", str(self.k), "counts 1 to k-1 are never released as themselves"),
-            ("key_range", str(self.key_range), "record and cell keys run 0 .. key_range-1"),
+            ("key_range", str(self.key_range), "cell keys run 0 .. key_range-1"),
             ("noise", ", ".join(f"{p:g}" for p in self.noise),
              f"probabilities of the adjustments -{self.max_noise} .. +{self.max_noise}"),
+            ("small_spread", str(self.small_spread),
+             f"counts 1 to k-1 show as 0 or as k .. k+2*small_spread"),
             ("bin_weeks", str(self.bin_weeks), "ISO weeks per date block (shortest window)"),
             ("bin_anchor", self.bin_anchor.isoformat(), "a Monday that starts a block"),
             ("geomask_min_m, geomask_max_m",

@@ -26,7 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geodata.release.cellkey import PerturbationTable, perturbation_table
+from geodata.release.cellkey import (
+    RECORD_KEY_BITS,
+    PerturbationTable,
+    cell_keys,
+    perturbation_table,
+)
 from geodata.release.policy import DEFAULT_POLICY, ReleasePolicy
 from geodata.release.weeks import WeekWindow, bin_of_week, window_of_bins
 
@@ -125,11 +130,12 @@ class ReferralRelease:
         cats = np.asarray(categories, dtype="int64")
         if not (len(keys) == len(cats) == n):
             raise ValueError("weeks, categories and record_keys must have the same length")
-        if n and (keys.min() < 0 or keys.max() >= policy.key_range):
-            raise ValueError(f"record keys must lie in 0 .. {policy.key_range - 1}")
+        if n and (keys.min() < 0 or keys.max() >= 2**RECORD_KEY_BITS):
+            raise ValueError(f"record keys must lie in 0 .. 2**{RECORD_KEY_BITS} - 1")
         self._bins = bins[order]
         self._categories = cats[order]
-        self._keys = keys[order].astype("float64")
+        # two exact halves, so that sums by bincount (in float64) stay exact
+        self._keys = (keys[order] >> 16, keys[order] & 0xFFFF)
         self._areas = {BOROUGH: (np.zeros(n, dtype="int8"), 1)}
         for system, (codes, n_areas) in areas.items():
             codes = np.asarray(codes)
@@ -275,11 +281,13 @@ class ReferralRelease:
         start = np.searchsorted(self._bins, lo, side="left")
         stop = np.searchsorted(self._bins, hi, side="right")
         codes, n_areas = self._areas[system]
-        codes, keys = codes[start:stop], self._keys[start:stop]
+        codes = codes[start:stop]
+        high, low = self._keys[0][start:stop], self._keys[1][start:stop]
         if category is not None:
             keep = self._categories[start:stop] == category
-            codes, keys = codes[keep], keys[keep]
+            codes, high, low = codes[keep], high[keep], low[keep]
         counts = np.bincount(codes, minlength=n_areas)
-        key_sums = np.bincount(codes, weights=keys, minlength=n_areas)
-        cell_keys = np.mod(key_sums.astype("int64"), self._policy.key_range)
-        return self._table.release(counts, cell_keys)
+        high_sums = np.bincount(codes, weights=high, minlength=n_areas).astype("int64")
+        low_sums = np.bincount(codes, weights=low, minlength=n_areas).astype("int64")
+        key_sums = ((high_sums % 2**16) << 16) + low_sums
+        return self._table.release(counts, cell_keys(key_sums, self._policy))

@@ -18,7 +18,8 @@ from analysis.dataset import AtlasData, build_atlas_data
 from analysis.filters import Filters
 from geodata import vocab
 from geodata.geography import build_geography
-from geodata.release import perturbation_table, snap_to_weeks
+from geodata.release import draw_record_keys, perturbation_table, snap_to_weeks
+from geodata.release.cellkey import cell_keys
 from geodata.schema import RECORD_KEY
 from tests.helpers import make_records, toy_wards, ward_centre
 
@@ -74,17 +75,16 @@ def keys_releasing(counts: list[int], value: int) -> list[int]:
     ``counts`` grows (say [2, 3]): the first 2 keys give a set of 2 records released as
     ``value``, adding the third gives a set of 3 released as ``value`` too.
     """
+    rng = np.random.default_rng(value)
     keys: list[int] = []
     for n in counts:
-        while len(keys) < n:
-            need = n - len(keys)
-            for candidate in range(256):
-                trial = keys + [candidate] * need
-                if TABLE.release([n], [sum(trial) % 256])[0] == value:
-                    keys = trial
-                    break
-            else:  # pragma: no cover - the table always offers such a key
-                raise AssertionError(f"no key releases {n} as {value}")
+        for _ in range(10_000):
+            trial = keys + [int(k) for k in draw_record_keys(n - len(keys), rng=rng)]
+            if TABLE.release([n], cell_keys([sum(trial)]))[0] == value:
+                keys = trial
+                break
+        else:  # pragma: no cover - the table always offers such keys
+            raise AssertionError(f"no keys release {n} as {value}")
     return keys
 
 
