@@ -10,17 +10,14 @@ import geopandas as gpd
 import pandas as pd
 
 from analysis.context import CrimeContext, build_crime_context
-from geodata.demo import DEFAULT_SEED, generate_demo
 from geodata.geography import Geography, build_geography
 from geodata.release import (
-    RELEASE_COLUMNS,
     OutreachIndex,
     ReferralRelease,
     build_release,
-    keyed_record_keys,
+    load_release,
     window_of_bins,
 )
-from geodata.schema import RECORD_KEY
 from geodata.store import Store
 
 # Records in the synthetic demo shown while the store holds none.
@@ -162,6 +159,9 @@ def load_atlas_data(
 ) -> AtlasData:
     """Load the working data: stored records, or the synthetic demo while none are stored.
 
+    The records themselves are read by the release layer (:func:`geodata.release.
+    load_release`) and never reach this module.
+
     Parameters
     ----------
     store : Store
@@ -174,22 +174,16 @@ def load_atlas_data(
     -------
     AtlasData
     """
-    data_version = store.data_version()
-    if store.has_records():
-        records, synthetic = store.load_records(RELEASE_COLUMNS), store.is_synthetic()
-        version = f"store-{data_version}"
-    else:
-        records = generate_demo(geography.wards, n_records=demo_records).records
-        records[RECORD_KEY] = keyed_record_keys(len(records), geomask_key)
-        synthetic = True
-        version = f"demo-{DEFAULT_SEED}-{demo_records}-store-{data_version}"
-    return build_atlas_data(
-        geography.wards,
-        records,
-        synthetic=synthetic,
-        version=version,
-        geomask_key=geomask_key,
+    release, outreach, version = load_release(
+        store, geography, geomask_key=geomask_key, demo_records=demo_records
+    )
+    crime = store.load_crime()
+    return AtlasData(
         geography=geography,
-        crime=store.load_crime(),
+        release=release,
+        outreach=outreach,
+        synthetic=store.is_synthetic() or not store.has_records(),
+        version=version,
+        crime=build_crime_context(crime, geography) if crime is not None else None,
         ward_values=store.load_ward_values(),
     )

@@ -190,3 +190,24 @@ def _cell_counts(data, filters, ward_pos, cell_size) -> AreaCounts:
         referrals=None if referrals is None else ReleasedCounts(referrals.values[in_view]),
         outreach=None if outreach is None else outreach[in_view],
     )
+
+
+def synthetic_in_view(data: AtlasData, filters: Filters) -> bool:
+    """Tell whether any synthetic (demo) record is among those the filters select.
+
+    Parameters
+    ----------
+    data : AtlasData
+    filters : Filters
+
+    Returns
+    -------
+    bool
+    """
+    if not data.synthetic:
+        return False
+    wards = None if not filters.wards else ward_positions(data.geography, filters.wards)
+    if REFERRAL in filters.kinds and data.release.synthetic_in(filters.window, wards):
+        return True
+    mask = outreach_mask(data.outreach, data.geography, filters)
+    return bool(data.outreach.synthetic[mask].any())

@@ -32,6 +32,8 @@ SOURCE_ID_HASH = "source_id_hash"
 DATASET_ID = "dataset_id"
 # The cell-key method's random key of a record, fixed at import (geodata.release).
 RECORD_KEY = "record_key"
+# Whether a record comes from a synthetic (demo) dataset; derived when loading, not stored.
+IS_SYNTHETIC = "is_synthetic"
 
 REFERRAL = "referral"
 OUTREACH = "outreach"

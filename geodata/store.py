@@ -359,6 +359,12 @@ class Store:
             )
             return bool(conn.execute(query).scalar())
 
+    def synthetic_dataset_ids(self) -> set[int]:
+        """Return the ids of the stored datasets that are synthetic demo data."""
+        with self.engine.connect() as conn:
+            query = sa.select(datasets_table.c.id).where(datasets_table.c.synthetic.is_(True))
+            return {int(row[0]) for row in conn.execute(query)}
+
     # ----------------------------------------------------------------- reading
 
     def load_records(self, columns: Sequence[str] = RECORD_COLUMNS) -> pd.DataFrame:

@@ -7,7 +7,12 @@ atlas shows or exports about referrals is computed from those counts. Outreach r
 out geomasked, keyed to the place, in an :class:`OutreachIndex`.
 """
 
-from geodata.release.build import RELEASE_COLUMNS, build_release, keyed_record_keys
+from geodata.release.build import (
+    RELEASE_COLUMNS,
+    build_release,
+    keyed_record_keys,
+    load_release,
+)
 from geodata.release.cellkey import draw_record_keys, perturbation_table
 from geodata.release.geomask import geomask_points
 from geodata.release.keys import (
@@ -45,6 +50,7 @@ __all__ = [
     "draw_record_keys",
     "geomask_points",
     "keyed_record_keys",
+    "load_release",
     "load_geomask_key",
     "load_secret_key",
     "monday_of_week_number",

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import shapely
 
 from geodata import vocab
+from geodata.demo import DEFAULT_SEED as DEMO_SEED
+from geodata.demo import generate_demo
 from geodata.geography import Geography
 from geodata.release.cellkey import draw_record_keys
 from geodata.release.geomask import geomask_points
@@ -25,7 +28,9 @@ from geodata.release.referrals import WARDS, ReferralRelease
 from geodata.release.weeks import week_number
 from geodata.schema import (
     CATEGORY,
+    DATASET_ID,
     DATE,
+    IS_SYNTHETIC,
     KIND,
     KINDS,
     OUTREACH,
@@ -35,6 +40,9 @@ from geodata.schema import (
     X,
     Y,
 )
+
+if TYPE_CHECKING:  # the store imports the release's key drawing
+    from geodata.store import Store
 
 # What the release and the outreach index are built from (the store need not read more).
 RELEASE_COLUMNS = (KIND, DATE, CATEGORY, X, Y, WARD_CODE, RECORD_KEY)
@@ -57,6 +65,49 @@ def keyed_record_keys(n: int, secret: bytes):
     """
     seed = int.from_bytes(hmac.new(secret, b"record keys", hashlib.sha256).digest(), "big")
     return draw_record_keys(n, rng=np.random.default_rng(seed))
+
+
+def load_release(
+    store: Store,
+    geography: Geography,
+    *,
+    geomask_key: bytes,
+    demo_records: int,
+    policy: ReleasePolicy = DEFAULT_POLICY,
+) -> tuple[ReferralRelease, OutreachIndex, str]:
+    """Read the stored records (or make the demo while none are stored) and release them.
+
+    The exact records are read here and kept nowhere else: what comes back is the
+    release, the masked outreach index and a version string for caches.
+
+    Parameters
+    ----------
+    store : Store
+    geography : Geography
+    geomask_key : bytes
+    demo_records : int
+        Size of the synthetic demo used while the store holds no records.
+    policy : ReleasePolicy
+
+    Returns
+    -------
+    tuple
+        ``(ReferralRelease, OutreachIndex, version)``.
+    """
+    data_version = store.data_version()
+    if store.has_records():
+        records = store.load_records((*RELEASE_COLUMNS, DATASET_ID))
+        synthetic_ids = store.synthetic_dataset_ids()
+        records[IS_SYNTHETIC] = records[DATASET_ID].isin(synthetic_ids)
+        version = f"store-{data_version}"
+    else:
+        records = generate_demo(geography.wards, n_records=demo_records).records
+        records[RECORD_KEY] = keyed_record_keys(len(records), geomask_key)
+        records[IS_SYNTHETIC] = True
+        version = f"demo-{DEMO_SEED}-{demo_records}-store-{data_version}"
+    release, outreach = build_release(records, geography, geomask_key=geomask_key,
+                                      policy=policy)
+    return release, outreach, version
 
 
 def build_release(
@@ -96,6 +147,8 @@ def build_release(
     unknown = sorted(set(map(str, kinds)) - set(KINDS))
     if unknown:
         raise ValueError(f"unknown kind value(s): {', '.join(unknown[:5])}")
+    if IS_SYNTHETIC not in records.columns:
+        records = records.assign(**{IS_SYNTHETIC: False})
     referrals = records[kinds == REFERRAL]
     outreach = records[kinds == OUTREACH]
     return _referral_release(referrals, geography, policy), _outreach_index(
@@ -138,6 +191,7 @@ def _referral_release(rows, geography, policy) -> ReferralRelease:
     return ReferralRelease(
         weeks=week_number(days), categories=category, areas=areas,
         record_keys=rows[RECORD_KEY].to_numpy(), category_names=names, policy=policy,
+        synthetic=rows[IS_SYNTHETIC].to_numpy(dtype=bool),
     )
 
 
@@ -161,4 +215,5 @@ def _outreach_index(rows, geography, key, policy) -> OutreachIndex:
         cells=_cells_of(geography, mx, my),
         x=mx.astype("float32"),
         y=my.astype("float32"),
+        synthetic=rows[IS_SYNTHETIC].to_numpy(dtype=bool),
     )

@@ -30,6 +30,8 @@ class OutreachIndex:
         Grid cell of the masked point, by cell size.
     x, y : numpy.ndarray of float32
         The masked point, EPSG:27700.
+    synthetic : numpy.ndarray of bool
+        Records from synthetic (demo) datasets.
     """
 
     day: np.ndarray
@@ -39,6 +41,7 @@ class OutreachIndex:
     cells: dict[int, np.ndarray]
     x: np.ndarray
     y: np.ndarray
+    synthetic: np.ndarray
 
     def __len__(self) -> int:
         """Return the number of records."""

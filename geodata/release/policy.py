@@ -120,7 +120,7 @@ class ReleasePolicy:
             ("noise", ", ".join(f"{p:g}" for p in self.noise),
              f"probabilities of the adjustments -{self.max_noise} .. +{self.max_noise}"),
             ("small_spread", str(self.small_spread),
-             f"counts 1 to k-1 show as 0 or as k .. k+2*small_spread"),
+             "counts 1 to k-1 show as 0 or as k .. k+2*small_spread"),
             ("bin_weeks", str(self.bin_weeks), "ISO weeks per date block (shortest window)"),
             ("bin_anchor", self.bin_anchor.isoformat(), "a Monday that starts a block"),
             ("geomask_min_m, geomask_max_m",

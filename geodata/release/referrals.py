@@ -104,6 +104,8 @@ class ReferralRelease:
         The records' cell-key keys.
     category_names : sequence of str
     policy : ReleasePolicy
+    synthetic : numpy.ndarray of bool, optional
+        Records from synthetic (demo) datasets (none by default).
 
     Notes
     -----
@@ -111,7 +113,9 @@ class ReferralRelease:
     it can live only in the process that built it, never in a shared cache of results.
     """
 
-    __slots__ = ("_bins", "_categories", "_areas", "_keys", "_names", "_policy", "_table")
+    __slots__ = (
+        "_bins", "_categories", "_areas", "_keys", "_names", "_policy", "_table", "_synthetic",
+    )
 
     def __init__(
         self,
@@ -122,6 +126,7 @@ class ReferralRelease:
         record_keys,
         category_names,
         policy: ReleasePolicy = DEFAULT_POLICY,
+        synthetic=None,
     ) -> None:
         bins = np.asarray(bin_of_week(np.asarray(weeks), policy), dtype="int64")
         order = np.argsort(bins, kind="stable")
@@ -142,6 +147,8 @@ class ReferralRelease:
             if len(codes) != n:
                 raise ValueError(f"area system {system!r} has {len(codes)} codes for {n} records")
             self._areas[system] = (codes[order], int(n_areas))
+        flags = np.zeros(n, dtype=bool) if synthetic is None else np.asarray(synthetic, bool)
+        self._synthetic = flags[order]
         self._names = tuple(category_names)
         self._policy = policy
         self._table: PerturbationTable = perturbation_table(policy)
@@ -244,6 +251,20 @@ class ReferralRelease:
             for name in self._names:
                 out[name][i] = self.total(one, (name,), wards)
         return out
+
+    def synthetic_in(self, window: WeekWindow, wards=None) -> bool:
+        """Tell whether any synthetic (demo) referral falls in a window and some wards.
+
+        Synthetic records describe nobody, so whether they are in view may be said
+        exactly; real records play no part in the answer.
+        """
+        first, last = window.bins(self._policy)
+        start = np.searchsorted(self._bins, first, side="left")
+        stop = np.searchsorted(self._bins, last, side="right")
+        flags = self._synthetic[start:stop]
+        if wards is not None:
+            flags = flags & np.isin(self._areas[WARDS][0][start:stop], list(wards))
+        return bool(flags.any())
 
     def released_span(self) -> tuple[int, int] | None:
         """Return the first and last bin whose released borough count is not 0."""
