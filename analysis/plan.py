@@ -101,7 +101,7 @@ def compute_priorities(
     filters : Filters
         Window, wards and categories (both kinds are used whatever ``filters.kinds``).
     cell_size : int
-        One of :data:`analysis.grid.CELL_SIZES`.
+        One of :data:`geodata.grid.CELL_SIZES`.
     radius_m : float
         Walking radius R.
     sites : int
