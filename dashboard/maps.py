@@ -353,7 +353,7 @@ def build_area_layer(
     area_label: str,
     line_weight: float = 1.0,
 ) -> folium.FeatureGroup:
-    """Build the choropleth of disclosed referral counts for wards or grid cells.
+    """Build the choropleth of released referral counts for wards or grid cells.
 
     Parameters
     ----------

@@ -38,6 +38,7 @@ from dashboard.classes import Classified, classify_counts  # noqa: E402
 from dashboard.components import area_table  # noqa: E402
 from geodata.demo import SYNTHETIC_MARK  # noqa: E402
 from geodata.escaping import csv_safe_frame, escape_text  # noqa: E402
+from geodata.release import DEFAULT_POLICY  # noqa: E402
 from geodata.schema import CRS_METRIC, CRS_WGS84, OUTREACH  # noqa: E402
 
 FORMATS = ("png", "pdf", "html", "csv", "geojson")
@@ -57,7 +58,7 @@ plt.rcParams["pdf.fonttype"] = 42  # embed TrueType, so the PDF's text can be re
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One view, ready to export: disclosed figures and the words around them."""
+    """One view, ready to export: released figures and the words around them."""
 
     view: MapView
     classified: Classified | None
@@ -305,8 +306,8 @@ def _draw_legend(ax, snapshot: Snapshot) -> None:
         f"{view.outreach_total if view.outreach_total is not None else 'not shown'}",
         f"Wards with activity: {view.wards_with_activity} of {len(view.wards.codes)}",
     ]
-    ax.text(0, 0.02, "\n".join(figures) + "\n\nCounts of 1 to 4 show as <5; larger counts "
-            "are rounded\nto the nearest 5; 'c' marks a count withheld to protect\nanother.",
+    rule = textwrap.fill(DEFAULT_POLICY.describe()[1], width=52)
+    ax.text(0, 0.02, "\n".join(figures) + "\n\n" + rule,
             fontsize=7, va="bottom", transform=ax.transAxes)
 
 

@@ -137,3 +137,53 @@ def geojson_bytes(frame: gpd.GeoDataFrame, **extra) -> bytes:
     data = json.loads(frame.to_json(drop_id=True))
     data.update(extra)
     return json.dumps(data).encode()
+
+
+def with_record_keys(records: pd.DataFrame, *, key_seed: int = 7) -> pd.DataFrame:
+    """Generated records (the demo) with cell-key record keys, as an import would add."""
+    keyed = records.copy()
+    keyed[RECORD_KEY] = draw_record_keys(len(keyed), rng=np.random.default_rng(key_seed))
+    return keyed
+
+
+def released_referral_total(home: Path, geomask_key: str) -> str:
+    """The referral total the Map page shows by default ("all dates"), as released.
+
+    Worked out the way the app loads its data: the stored records (or the keyed demo) of
+    the atlas home, counted through the release layer.
+    """
+    from analysis.dataset import load_atlas_data
+    from analysis.filters import PRESET_ALL, preset_window
+    from geodata.geography import build_geography
+    from geodata.store import Store
+    from geodata.wards import load_wards_file
+
+    geography = build_geography(load_wards_file(home / "wards.geojson"))
+    data = load_atlas_data(
+        Store(f"sqlite:///{home / 'atlas.sqlite'}"), geography,
+        geomask_key=geomask_key.encode("utf-8"),
+    )
+    window = preset_window(PRESET_ALL, data.last_day, first_day=data.first_day)
+    return f"{data.release.total(window):,}"
+
+
+def plausible_release(true: int, shown: int, policy=None) -> bool:
+    """Whether the release rules allow a true referral count to be shown as ``shown``.
+
+    0 stays 0; a count that is (or whose adjustment makes it) below k shows as 0 or as
+    k .. k + 2 * small_spread; otherwise it moves by at most the largest adjustment.
+    """
+    from geodata.release import DEFAULT_POLICY
+
+    policy = policy or DEFAULT_POLICY
+    k, m, spread = policy.k, policy.max_noise, getattr(policy, "small_spread", 0)
+    if true == 0:
+        return shown == 0
+    if 1 <= shown < k:
+        return False
+    can_fall_below_k = true - m < k
+    if shown == 0:
+        return can_fall_below_k
+    if can_fall_below_k and k <= shown <= k + 2 * spread:
+        return True
+    return abs(shown - true) <= m

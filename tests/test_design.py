@@ -37,7 +37,7 @@ def test_a_rerun_does_no_spatial_join(atlas_home, monkeypatch, layer):
 
 
 def test_the_guard_would_catch_a_spatial_join(atlas_home, monkeypatch):
-    from analysis.index import build_geography
+    from geodata.geography import build_geography
     from tests.helpers import toy_wards
 
     monkeypatch.setattr(geopandas.GeoSeries, "sindex", property(forbidden))

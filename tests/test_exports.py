@@ -14,15 +14,15 @@ from pypdf import PdfReader
 
 from analysis.dataset import build_atlas_data
 from analysis.filters import Filters
-from analysis.index import build_geography
 from dashboard import export, maps, snapshot
 from geodata.demo import generate_demo
-from geodata.disclosure import snap_to_weeks
+from geodata.geography import build_geography
+from geodata.release import DEFAULT_POLICY, WARDS, snap_to_weeks
 from geodata.schema import BARNET_WARD_CODES, KIND, X
 from geodata.settings import load_settings
 from geodata.store import Store
 from geodata.wards import save_wards
-from tests.helpers import http_server, toy_wards
+from tests.helpers import http_server, toy_wards, with_record_keys
 
 REFERENCE = Path(__file__).parent / "reference" / "snapshot-toy-wards.png"
 EXPORTED_AT = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
@@ -33,7 +33,7 @@ EVERYTHING = Filters(window=snap_to_weeks(dt.date(2023, 1, 2), dt.date(2024, 3, 
 def scene():
     wards = toy_wards()
     geography = build_geography(wards)
-    records = generate_demo(wards, n_records=1500, seed=3).records
+    records = with_record_keys(generate_demo(wards, n_records=1500, seed=3).records)
     data = build_atlas_data(wards, records, synthetic=True, version="e", geomask_key=b"k",
                             geography=geography)
     return data, maps.build_map_geometry(geography), records
@@ -99,7 +99,8 @@ def test_pdf_text_holds_filters_legend_and_attributions(scene):
     pdf = snapshot.render_pdf(view, data.geography, priorities=ranking,
                               notes=export.PDF_NOTES)
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    assert "2 Jan 2023 – 31 Mar 2024 (65 ISO weeks); all wards" in text
+    # 2 Jan 2023 - 31 Mar 2024, widened to the fixed 2-week bins holding its ends
+    assert "26 Dec 2022 – 31 Mar 2024 (66 ISO weeks); all wards" in text
     for entry in view.classified.legend:
         assert entry.label in text
     assert "Open Government Licence v3.0" in text and "Crown copyright" in text
@@ -107,7 +108,17 @@ def test_pdf_text_holds_filters_legend_and_attributions(scene):
     assert "Priorities: wards most in need first" in text and "about 10 referrals" in text
 
 
-def test_csv_holds_only_suppressed_aggregates(scene):
+def test_pdf_states_the_release_rules_not_the_old_ones(scene):
+    data, _, _ = scene
+    pdf = snapshot.render_pdf(snap(data), data.geography, notes=export.PDF_NOTES)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    text = " ".join(text.split())
+    for old_rule in ("show as <5", "rounded to the nearest 5", "'c' marks"):
+        assert old_rule not in text
+    assert " ".join(DEFAULT_POLICY.describe()[1].split()) in text
+
+
+def test_csv_holds_only_released_aggregates(scene):
     data, _, records = scene
     view = snap(data)
     table = pd.read_csv(io.BytesIO(snapshot.export_csv(view)), dtype=str)
@@ -115,13 +126,15 @@ def test_csv_holds_only_suppressed_aggregates(scene):
                                    "Filters"]
     assert len(table) == 24
     assert not table["Referrals"].isin([str(n) for n in range(1, 5)]).any()
+    released = data.release.counts(WARDS, EVERYTHING.window)
+    assert table["Referrals"].tolist() == list(released.labels)
     assert table["Marking"].str.contains("SYNTHETIC DEMO DATA").all()
     refs = records[records[KIND] == "referral"]
     text = snapshot.export_csv(view).decode()
     assert not any(f"{x:.1f}" in text for x in refs[X])
 
 
-def test_geojson_holds_only_polygons_with_disclosed_figures(scene):
+def test_geojson_holds_only_polygons_with_released_figures(scene):
     data, _, _ = scene
     for cell_size in (None, 500):
         collection = json.loads(snapshot.export_geojson(snap(data, cell_size=cell_size),
@@ -130,6 +143,10 @@ def test_geojson_holds_only_polygons_with_disclosed_figures(scene):
         assert kinds <= {"Polygon", "MultiPolygon"}
         referrals = [f["properties"]["Referrals"] for f in collection["features"]]
         assert not set(referrals) & {str(n) for n in range(1, 5)}
+        system = WARDS if cell_size is None else cell_size
+        released = data.release.counts(system, EVERYTHING.window)
+        positions = snap(data, cell_size=cell_size).areas.positions
+        assert sorted(referrals) == sorted(released.labels[i] for i in positions)
         assert collection["marking"].endswith("SYNTHETIC DEMO DATA")
         assert "Open Government Licence" in collection["attribution"]
 
@@ -147,8 +164,8 @@ def test_hostile_text_is_neutralised_in_exports(scene):
     wards = data.geography.wards.copy()
     wards.loc[0, "ward_name"] = '=HYPERLINK("http://x","y")'
     wards.loc[1, "ward_name"] = "<script>alert(1)</script>"
-    hostile = build_atlas_data(wards, generate_demo(wards, n_records=200).records,
-                               synthetic=True, version="h", geomask_key=b"k")
+    records = with_record_keys(generate_demo(wards, n_records=200).records)
+    hostile = build_atlas_data(wards, records, synthetic=True, version="h", geomask_key=b"k")
     view = snapshot.prepare_snapshot(hostile, EVERYTHING, marking="${alert(1)}")
     csv_text = snapshot.export_csv(view).decode()
     assert "'=HYPERLINK" in csv_text and "\n=HYPERLINK" not in csv_text
@@ -175,7 +192,8 @@ def test_cli_writes_every_format_and_audits_it(cli_settings, tmp_path, fmt):
     assert out.stat().st_size > 100
     log = Store(cli_settings.database_url).read_audit()
     assert log["action"].tolist() == ["export"] and log["user"].tolist() == ["scheduler"]
-    assert "28 Aug 2023 – 24 Dec 2023" in log["details"][0]
+    # 1 Sep 2023 falls in the bin of 21 Aug - 3 Sep (bins are fixed, from 18 Sep 2023)
+    assert "21 Aug 2023 – 24 Dec 2023" in log["details"][0]
 
 
 def test_cli_rejects_bad_input(cli_settings, tmp_path, capsys):

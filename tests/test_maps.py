@@ -10,13 +10,14 @@ from pyproj import Transformer
 
 from analysis.dataset import build_atlas_data
 from analysis.filters import Filters
-from analysis.index import build_geography
 from analysis.views import compute_map_view
 from dashboard import maps
 from dashboard.classes import classify_counts
 from geodata.demo import generate_demo
-from geodata.disclosure import snap_to_weeks
+from geodata.geography import build_geography
+from geodata.release import snap_to_weeks
 from geodata.schema import KIND, WARD_NAME, X, Y
+from tests.helpers import with_record_keys
 
 EVERYTHING = Filters(window=snap_to_weeks(dt.date(2023, 1, 2), dt.date(2024, 3, 31)))
 TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
@@ -30,15 +31,14 @@ def scene():
     geography = build_geography(wards)
     demo = generate_demo(wards, n_records=3000, seed=11)
     data = build_atlas_data(
-        wards, demo.records, synthetic=True, version="t", geomask_key=b"k", geography=geography
+        wards, with_record_keys(demo.records), synthetic=True, version="t", geomask_key=b"k",
+        geography=geography,
     )
     return data, maps.build_map_geometry(geography), demo.records
 
 
 def render(data, geometry, filters, cell_size=None, point_cap=2000):
-    view = compute_map_view(
-        data.index, data.geography, filters, cell_size=cell_size, point_cap=point_cap
-    )
+    view = compute_map_view(data, filters, cell_size=cell_size, point_cap=point_cap)
     areas = view.cells if cell_size else view.wards
     shapes = geometry.cells[cell_size] if cell_size else geometry.wards
     base = maps.build_base_map(geometry)
@@ -90,10 +90,15 @@ def test_points_are_never_at_true_outreach_locations(scene):
     out = records[records[KIND] == "outreach"][[X, Y]].to_numpy()
     from scipy.spatial import cKDTree
 
-    # every masked point is at least the donut's inner radius from its own true location,
-    # so none coincides with a true location (within 1 m)
+    # no masked point coincides with a true location (within 1 m)
     nearest, _ = cKDTree(out).query(view.outreach_points)
     assert np.all(nearest > 1.0)
+    # every record moved within the donut from its own place (records at one place share
+    # one masked point: see test_views)
+    assert len(view.outreach_points) == len(out)  # the window holds every record
+    policy = data.release.policy
+    moved = np.hypot(*(view.outreach_points - out).T)
+    assert moved.min() >= policy.geomask_min_m - 1 and moved.max() <= policy.geomask_max_m + 1
 
 
 def test_hostile_ward_names_are_escaped(scene):
@@ -103,8 +108,8 @@ def test_hostile_ward_names_are_escaped(scene):
     wards.loc[1, WARD_NAME] = "${alert(1)}"
     wards.loc[2, WARD_NAME] = "<img src=x onerror=alert(1)>"
     hostile = build_atlas_data(
-        wards, generate_demo(wards, n_records=200, seed=2).records, synthetic=True,
-        version="h", geomask_key=b"k",
+        wards, with_record_keys(generate_demo(wards, n_records=200, seed=2).records),
+        synthetic=True, version="h", geomask_key=b"k",
     )
     _, html = render(hostile, maps.build_map_geometry(hostile.geography), EVERYTHING)
     assert "<script>alert(1)" not in html
@@ -122,8 +127,8 @@ def test_payload_size_does_not_grow_with_records():
     sizes = []
     for n in (2_000, 40_000):
         data = build_atlas_data(
-            wards, generate_demo(wards, n_records=n, seed=1).records, synthetic=True,
-            version=str(n), geomask_key=b"k", geography=geography,
+            wards, with_record_keys(generate_demo(wards, n_records=n, seed=1).records),
+            synthetic=True, version=str(n), geomask_key=b"k", geography=geography,
         )
         # above the point cap outreach is drawn per ward, so the payload is bounded
         _, html = render(data, geometry, EVERYTHING, point_cap=500)

@@ -12,15 +12,15 @@ from analysis.dataset import build_atlas_data
 from analysis.density import compute_density, default_bandwidth
 from analysis.filters import Filters
 from analysis.hotspots import classify_significance, compute_hotspots
-from analysis.index import build_geography
 from analysis.plan import compute_priorities, rates_per_thousand
-from analysis.priorities import rank_outreach_gaps, recommend_sites
-from analysis.trends import campaign_periods, compare_periods, weekly_series
+from analysis.priorities import describe_coverage, rank_outreach_gaps, recommend_sites
+from analysis.trends import block_series, campaign_periods, compare_periods
 from geodata.demo import generate_demo
-from geodata.disclosure import snap_to_weeks
+from geodata.geography import build_geography
 from geodata.grid import make_grid
+from geodata.release import WARDS, snap_to_weeks
 from geodata.schema import BARNET_WARD_CODES
-from tests.helpers import MONDAY, make_records, toy_wards
+from tests.helpers import MONDAY, make_records, plausible_release, toy_wards, with_record_keys
 
 N = 20
 EVERYTHING = Filters(window=snap_to_weeks(dt.date(2023, 1, 2), dt.date(2024, 3, 31)))
@@ -103,6 +103,7 @@ def test_density_is_highest_at_a_cluster_and_masked_where_thin():
     assert "masked" in surface.labels[lonely]
     default = compute_density(counts, grid)
     assert default.rule.startswith("default") and default.bandwidth_m >= 250
+    assert default.bandwidth_m % 50 == 0  # rounded to 50 m
 
 
 def test_default_bandwidth_grows_with_spread():
@@ -111,6 +112,9 @@ def test_default_bandwidth_grows_with_spread():
     loose = rng.normal(0, 3000, (200, 2))
     ones = np.ones(200)
     assert default_bandwidth(loose, ones) > 5 * default_bandwidth(tight, ones)
+    # rounded to the nearest 50 m, so a small change in the counts rarely moves it
+    assert default_bandwidth(loose, ones) % 50 == 0
+    assert default_bandwidth(loose, ones) == default_bandwidth(loose * 1.001, ones)
 
 
 # --------------------------------------------------------------------- gaps and sites
@@ -118,16 +122,28 @@ def test_default_bandwidth_grows_with_spread():
 
 def test_gap_ranks_the_uncovered_cluster_first():
     ranking = rank_outreach_gaps(
-        ["covered", "uncovered", "quiet"], ["Covered", "Uncovered", "Quiet"],
-        referrals=np.array([30, 20, 2]), outreach_nearby=np.array([40, 0, 0]),
+        ["covered", "uncovered", "quiet", "none"], ["Covered", "Uncovered", "Quiet", "None"],
+        referrals=np.array([30, 20, 5, 0]), outreach_nearby=np.array([40, 0, 0, 0]),
         radius_m=400, period="the 4 weeks to 1 Oct 2023",
     )
-    assert ranking["area"].tolist()[0] == "uncovered"
+    assert ranking["area"].tolist() == ["uncovered", "quiet", "covered"]  # no 0s ranked
     assert ranking["reason"][0] == (
         "about 20 referrals in the 4 weeks to 1 Oct 2023; no outreach activity within 400 m"
     )
-    assert ranking.loc[ranking["area"] == "quiet", "referrals"].item() == "<5"
-    assert "score" not in ranking.columns  # the score would give the counts away
+    assert ranking.loc[ranking["area"] == "quiet", "referrals"].item() == "5"
+    # gap = referrals - outreach nearby / (outreach per referral across the areas: 40 / 55)
+    assert ranking["gap"].tolist() == [20.0, 5.0, 0.0]
+    assert "score" not in ranking.columns
+
+
+def test_gap_ties_are_broken_by_code_not_by_input_order():
+    codes = ["b", "c", "a"]
+    first = rank_outreach_gaps(codes, codes, referrals=np.array([10, 10, 10]),
+                               outreach_nearby=np.array([0, 0, 0]), radius_m=400, period="p")
+    assert first["area"].tolist() == ["a", "b", "c"]
+    again = rank_outreach_gaps(codes[::-1], codes[::-1], referrals=np.array([10, 10, 10]),
+                               outreach_nearby=np.array([0, 0, 0]), radius_m=400, period="p")
+    assert again["area"].tolist() == ["a", "b", "c"]
 
 
 def covered_by(points, demand, sites, radius):
@@ -156,8 +172,11 @@ def test_site_recommendation_checks_and_current_coverage():
     assert result.chosen.tolist() == [0]
     assert result.covered == "about 30 of 40 referrals (75 %)"
     assert result.current == "about 10 of 40 referrals (25 %)"
-    small = recommend_sites(points, np.array([3.0, 30.0]), points[:1], sites=1, radius_m=100)
-    assert small.covered == "fewer than 5 of 35 referrals"  # never "9 %" of 33
+    # demand is released counts (0 or at least 5), so a share is worked out from them
+    small = recommend_sites(points, np.array([5.0, 30.0]), points[:1], sites=1, radius_m=100)
+    assert small.covered == "about 5 of 35 referrals (14 %)"
+    assert describe_coverage(0, 35) == "none of 35 referrals"
+    assert describe_coverage(0, 0) == "no referrals"
     with pytest.raises(ValueError, match="sites must be at least 1"):
         recommend_sites(points, np.ones(2), points, sites=0)
     with pytest.raises(ValueError, match="no candidate sites"):
@@ -168,7 +187,8 @@ def test_site_recommendation_checks_and_current_coverage():
 def demo_data():
     wards = toy_wards()
     demo = generate_demo(wards, n_records=4000, seed=5)
-    data = build_atlas_data(wards, demo.records, synthetic=True, version="d", geomask_key=b"k")
+    data = build_atlas_data(wards, with_record_keys(demo.records), synthetic=True, version="d",
+                            geomask_key=b"k")
     return demo, data
 
 
@@ -195,47 +215,83 @@ def test_priorities_follow_the_ward_selection(demo_data):
     result = compute_priorities(data, picked, cell_size=1000, radius_m=400, sites=2,
                                 population=population)
     assert set(result.ward_gaps["area"]) <= set(BARNET_WARD_CODES[:2])
-    assert set(result.ward_gaps.columns) >= {"hotspot", "rate"}
+    assert set(result.ward_gaps.columns) >= {"hotspot", "rate", "gap"}
+    # the ranking shows the released counts of the Map page, and the rates use them
+    released = dict(zip(data.geography.ward_codes,
+                        data.release.counts(WARDS, picked.window).values, strict=True))
+    gaps = result.ward_gaps.set_index("area")
+    for code, row in gaps.iterrows():
+        assert row["referrals"] == f"{released[code]:,}"
+        assert row["rate"] == f"{released[code] / 10:.2f}"
     assert len(result.cells) < data.geography.grids[1000].n_cells
 
 
 # --------------------------------------------------------------------- trends and rates
 
 
-def test_weekly_series_is_disclosed_week_by_week():
+def test_block_series_is_released_block_by_block():
     geography = build_geography(toy_wards())
     rows = [("referral", MONDAY, "labour", 0, 0, 0)] * 7 + [("referral", MONDAY, "sexual", 0, 0, 0)]
+    rows += [("referral", MONDAY + dt.timedelta(days=13), "labour", 0, 0, 0)] * 3  # same bin
+    rows += [("referral", MONDAY + dt.timedelta(days=14), "labour", 0, 0, 0)] * 6  # next bin
     data = build_atlas_data(geography.wards, make_records(rows), synthetic=True, version="w",
                             geomask_key=b"k", geography=geography)
-    series = weekly_series(data.index, geography, Filters(snap_to_weeks(MONDAY, MONDAY)),
-                           "referral")
-    week = series[series["week"] == MONDAY].set_index("series")["label"]
-    assert week["labour"] == "5" and week["sexual"] == "<5" and week["all"] == "10"
-    shown = series["count"].dropna()
+    window = snap_to_weeks(MONDAY, MONDAY + dt.timedelta(days=20))
+    series = block_series(data, Filters(window), "referral")
+    # one row per fixed 2-week block (its Monday), never per week
+    assert sorted(series["week"].unique()) == [MONDAY, MONDAY + dt.timedelta(days=14)]
+    block = series[series["week"] == MONDAY].set_index("series")
+    for name, categories in (("labour", ("labour",)), ("sexual", ("sexual",)), ("all", ())):
+        one_block = snap_to_weeks(MONDAY, MONDAY)
+        assert block.loc[name, "count"] == data.release.total(one_block, categories)
+        assert block.loc[name, "label"] == f"{data.release.total(one_block, categories):,}"
+    assert plausible_release(10, block.loc["labour", "count"])
+    assert plausible_release(1, block.loc["sexual", "count"])  # never shown as 1
+    shown = series["count"]
     assert not ((shown >= 1) & (shown < 5)).any()
+
+
+def test_outreach_block_series_counts_every_record():
+    geography = build_geography(toy_wards())
+    rows = [("outreach", MONDAY, "patrol", 0, 0, 0)] * 2
+    rows += [("outreach", MONDAY + dt.timedelta(days=8), "other", 1, 0, 0)]
+    data = build_atlas_data(geography.wards, make_records(rows), synthetic=True, version="o",
+                            geomask_key=b"k", geography=geography)
+    series = block_series(data, Filters(snap_to_weeks(MONDAY, MONDAY)), "outreach")
+    block = series.set_index("series")["count"]
+    assert (block["all"], block["patrol"], block["other"]) == (3, 2, 1)
 
 
 def test_period_comparison_tests_when_counts_allow():
     geography = build_geography(toy_wards())
     before, campaign, after = campaign_periods().values()
+    assert (before.n_weeks, campaign.n_weeks, after.n_weeks) == (4, 2, 4)  # whole bins
+    assert before.end + dt.timedelta(days=1) == campaign.start == MONDAY
+    assert campaign.end + dt.timedelta(days=1) == after.start
     rows = [("referral", before.start, "labour", 0, 0, 0)] * 2
     rows += [("referral", after.start, "labour", 0, 0, 0)] * 30
     rows += [("referral", before.start, "labour", 5, 0, 0)] * 2
     data = build_atlas_data(geography.wards, make_records(rows), synthetic=True, version="p",
                             geomask_key=b"k", geography=geography)
-    table = compare_periods(data.index, geography, Filters(before), before, after,
+    table = compare_periods(data, Filters(before), before, after,
                             geography.ward_weights).set_index("ward")
     first = table.loc[BARNET_WARD_CODES[0]]
-    assert (first["first"], first["second"]) == ("<5", "30")
+    released = [data.release.counts(WARDS, w).values for w in (before, after)]
+    assert (first["first"], first["second"]) == (f"{released[0][0]:,}", f"{released[1][0]:,}")
+    assert plausible_release(2, released[0][0]) and released[0][0] != 2
+    assert plausible_release(30, released[1][0])
     assert first["change"] == "rise (significant at 95%)"
+    assert released[0][5] + released[1][5] < 10
     assert table.loc[BARNET_WARD_CODES[5], "change"] == "too few referrals to test"
     assert table.loc[BARNET_WARD_CODES[1], "neighbours"] == "rise (significant at 95%)"
 
 
-def test_rates_use_disclosed_counts():
+def test_rates_use_released_counts():
     codes = ["A", "B", "C"]
-    rates = rates_per_thousand(codes, np.array([12, 3, 40]), {"A": 10_000, "B": 5_000})
-    assert rates == ["1.00", "not given (<5 referrals)", "no population"]
+    rates = rates_per_thousand(codes, np.array([10, 5, 40]), {"A": 10_000, "B": 5_000})
+    assert rates == ["1.00", "1.00", "no population"]
+    # a 0 (none, or a few shown as 0) gives a rate of 0, as the count shows
+    assert rates_per_thousand(["A"], np.array([0]), {"A": 10_000}) == ["0.00"]
 
 
 def test_candidate_screen_keeps_the_answer_on_a_large_problem(monkeypatch):

@@ -1,5 +1,6 @@
 """The store, against SQLite always and against PostgreSQL when TEST_DATABASE_URL is set."""
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -10,6 +11,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from geodata.release import RELEASE_COLUMNS
+from geodata.schema import RECORD_KEY
 from geodata.store import CRIME, Store
 from tests.helpers import MONDAY, ROOT_DIR, make_records
 
@@ -50,7 +53,7 @@ def add(store, frame, kind="referral", **kwargs):
 
 def test_round_trip_list_and_delete(store_url):
     store = Store(store_url)
-    assert store.schema_version() == 2 and not store.has_records()
+    assert store.schema_version() == 3 and not store.has_records()
     v0 = store.data_version()
     first = add(store, records(3))
     second = add(store, records(2), synthetic=True)
@@ -59,6 +62,10 @@ def test_round_trip_list_and_delete(store_url):
     assert len(loaded) == 5
     assert loaded["date"].dt.date.unique().tolist() == [MONDAY]
     assert set(loaded.columns) >= {"record_id", "kind", "x", "y", "ward_code"}
+    # the cell-key record keys are stored with the records and come back unchanged
+    keyed = store.load_records(RELEASE_COLUMNS)
+    given = pd.concat([records(3), records(2)])[RECORD_KEY]
+    assert sorted(keyed[RECORD_KEY].tolist()) == sorted(given.tolist())
     listed = store.list_datasets()
     assert [d.id for d in listed] == [second, first]
     assert (listed[1].rows_read, listed[1].rows_accepted, listed[1].rows_rejected) == (4, 3, 1)
@@ -82,7 +89,7 @@ def test_crime_rows_are_kept_apart(store_url):
 def test_reopening_keeps_data_and_schema(store_url):
     add(Store(store_url), records(4))
     again = Store(store_url)
-    assert again.schema_version() == 2 and len(again.load_records()) == 4
+    assert again.schema_version() == 3 and len(again.load_records()) == 4
 
 
 def test_audit_log(store_url):
@@ -167,16 +174,35 @@ def test_two_analysts_importing_at_once(store_url):
     assert len(store.load_records()) == 40_000
 
 
+def _without_key(frame: pd.DataFrame) -> list[dict]:
+    """Rows for a records table of a version before record keys."""
+    rows = frame.drop(columns=["source_id_hash"]).astype(object)
+    rows["date"] = [d.date() for d in frame["date"]]
+    return [{k: (None if pd.isna(v) else v) for k, v in row.items()}
+            for row in rows.to_dict("records")]
+
+
 def test_an_old_database_is_migrated(store_url):
     from geodata import store as store_module
 
     engine = sa.create_engine(store_url)
-    with engine.begin() as conn:  # a database as version 1 left it
+    with engine.begin() as conn:  # a database as version 1 left it (no record keys yet)
         store_module.metadata.create_all(conn, tables=list(store_module.VERSION_1_TABLES))
         conn.execute(store_module.meta_table.insert().values(key="schema_version", value="1"))
+        conn.execute(sa.text(f"ALTER TABLE records DROP COLUMN {RECORD_KEY}"))
+        conn.execute(store_module.datasets_table.insert().values(
+            id=1, name="old.csv", kind="referral", imported_by="x", rows_read=20,
+            imported_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+            rows_accepted=20, rows_rejected=0, synthetic=False,
+        ))
+        old = records(20).drop(columns=[RECORD_KEY]).assign(dataset_id=1)
+        conn.execute(store_module.records_table.insert(), _without_key(old))
     engine.dispose()
     store = Store(store_url)
-    assert store.schema_version() == 2
+    assert store.schema_version() == 3
+    # version 3 gives every old record its own random record key
+    keys = store.load_records(RELEASE_COLUMNS)[RECORD_KEY]
+    assert len(keys) == 20 and keys.nunique() > 1 and (keys >= 0).all()
     values = pd.DataFrame({"ward_code": ["E05013628"], "value": [17079.0]})
     store.save_ward_values("population", values, role="population", source="test.csv")
     assert store.load_ward_values()["value"].tolist() == [17079.0]

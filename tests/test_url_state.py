@@ -62,8 +62,19 @@ def test_invalid_values_fall_back_with_a_notice(params, field, notice):
         assert getattr(state, field) == getattr(DEFAULT_STATE, field)
 
 
-def test_to_filters_snaps_custom_dates_to_weeks():
-    state = ViewState(preset="custom", start=dt.date(2023, 9, 20), end=dt.date(2023, 9, 27))
+@pytest.mark.parametrize(
+    ("start", "end", "first", "last"),
+    [
+        (dt.date(2023, 9, 20), dt.date(2023, 9, 27), dt.date(2023, 9, 18), dt.date(2023, 10, 1)),
+        # a week in the second half of a bin is not widened backwards into the bin before
+        (dt.date(2023, 9, 27), dt.date(2023, 9, 28), dt.date(2023, 9, 18), dt.date(2023, 10, 1)),
+        # two days across a bin boundary take both bins
+        (dt.date(2023, 10, 1), dt.date(2023, 10, 2), dt.date(2023, 9, 18), dt.date(2023, 10, 15)),
+        (dt.date(2023, 9, 17), dt.date(2023, 9, 17), dt.date(2023, 9, 4), dt.date(2023, 9, 17)),
+    ],
+    ids=["within-one-bin", "second-week-of-a-bin", "across-a-boundary", "bin-before-anchor"],
+)
+def test_to_filters_snaps_custom_dates_to_fixed_bins(start, end, first, last):
+    state = ViewState(preset="custom", start=start, end=end)
     filters = to_filters(state, first_day=dt.date(2023, 1, 2), last_day=dt.date(2024, 3, 31))
-    assert filters.window.start == dt.date(2023, 9, 18)
-    assert filters.window.end == dt.date(2023, 10, 1)
+    assert (filters.window.start, filters.window.end) == (first, last)

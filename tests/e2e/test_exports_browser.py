@@ -10,19 +10,20 @@ from PIL import Image
 
 from analysis.dataset import build_atlas_data
 from analysis.filters import Filters
-from analysis.index import build_geography
 from dashboard import maps, snapshot
 from geodata.demo import generate_demo
-from geodata.disclosure import snap_to_weeks
+from geodata.geography import build_geography
+from geodata.release import snap_to_weeks
 from tests.e2e.test_map_page import ARTIFACTS, OUTREACH_FILL, wait_for_rerun, ward_paths
-from tests.helpers import toy_wards
+from tests.helpers import toy_wards, with_record_keys
 
 
 def test_html_snapshot_draws_the_wards_with_the_network_blocked(browser, tmp_path):
     wards = toy_wards()
     geography = build_geography(wards)
-    data = build_atlas_data(wards, generate_demo(wards, n_records=800).records,
-                            synthetic=True, version="h", geomask_key=b"k", geography=geography)
+    records = with_record_keys(generate_demo(wards, n_records=800).records)
+    data = build_atlas_data(wards, records, synthetic=True, version="h", geomask_key=b"k",
+                            geography=geography)
     view = snapshot.prepare_snapshot(
         data, Filters(window=snap_to_weeks(dt.date(2023, 1, 2), dt.date(2024, 3, 31))))
     path = tmp_path / "snapshot.html"
