@@ -29,3 +29,16 @@ def test_csv_safe_frame_leaves_numbers_and_plain_text():
     assert safe["name"].tolist() == ["'=cmd", "Hendon"]
     assert safe["n"].tolist() == [-3, 4]
     assert frame["name"].tolist() == ["=cmd", "Hendon"]  # input untouched
+
+
+@pytest.mark.parametrize(
+    "text", ["$x^2$ \\frac{a}{b}", "a$_$b", "\\$x$", "$", "no dollars", "$$", "\\\\$a$"],
+)
+def test_escape_mathtext_makes_matplotlib_draw_the_text_as_given(text):
+    from matplotlib.text import Text
+
+    from geodata.escaping import escape_mathtext
+
+    shown = Text(0, 0, escape_mathtext(text))
+    plain, is_math = shown._preprocess_math(shown.get_text())
+    assert is_math is False and plain == text
