@@ -13,12 +13,17 @@ variable                  meaning
 ``ONS_WARDS_URL``         full query URL, overriding the service name
 ``ATLAS_HTTP_TIMEOUT``    seconds before a download gives up (default 30)
 ========================  ===========================================================
+
+The atlas home holds the store and the keys, so it is private to the user running the atlas:
+:func:`private_folder` creates it 0700 (and tightens an existing one), and the SQLite file
+with its ``-wal``, ``-shm`` and ``-journal`` files is 0600 (:func:`private_file`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +101,52 @@ def ons_wards_query_url(service: str, *, lad_code: str = BARNET_LAD_CODE) -> str
         f"{ONS_ARCGIS_BASE}/{service}/FeatureServer/0/query"
         f"?where={where}&outFields=*&outSR=4326&f=geojson"
     )
+
+
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_folder(path: Path) -> Path:
+    """Create a folder only its owner can use (0700), or tighten an existing one.
+
+    An existing folder loses its group and other permissions, never gains any. A shared
+    folder (sticky, like ``/tmp``) or one owned by another user is left alone.
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    path = Path(path)
+    path.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+    _tighten(path, PRIVATE_FOLDER_MODE)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Take the group and other permissions away from a file (0600), if it exists.
+
+    Parameters
+    ----------
+    path : Path
+    """
+    if Path(path).exists():
+        _tighten(Path(path), PRIVATE_FILE_MODE)
+
+
+def _tighten(path: Path, allowed: int) -> None:
+    info = path.stat()
+    ours = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    if info.st_mode & stat.S_ISVTX or not ours:
+        return  # a shared folder such as /tmp, or someone else's: not ours to change
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & ~allowed:
+        os.chmod(path, mode & allowed)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
