@@ -142,6 +142,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from geodata.disclosure import ID_HASH_KEY_ENV, load_secret_key
     from geodata.importer import store_report, validate_file
+    from geodata.readers import check_size
     from geodata.store import Store
     from geodata.wards import load_cached_wards
 
@@ -149,6 +150,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     if not path.is_file():
         raise AtlasDataError("The file does not exist.", source=str(path),
                              fix="Check the path and try again.")
+    check_size(path.stat().st_size, path.name, settings.import_limits)  # before reading it
     wards = load_cached_wards(settings)
     store = Store(settings.database_url)
     report = validate_file(
@@ -159,6 +161,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         hash_key=load_secret_key(None, settings.id_hash_key_file, ID_HASH_KEY_ENV),
         known_hashes=store.existing_hashes,
         progress=lambda fraction, message: print(f"{message} ...", file=sys.stderr),
+        limits=settings.import_limits,
     )
     print("\n".join(report.summary()))
     if args.report:
