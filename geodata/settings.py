@@ -18,18 +18,18 @@ Limits on uploaded and imported files, checked before a file is parsed (record i
 the Data page and ``python -m geodata import``; the venue upload on the Priorities page,
 open to viewers, has its own smaller byte and row limits):
 
-=========================================  ===============  =================================
-variable                                   default          meaning
-=========================================  ===============  =================================
-``ATLAS_MAX_UPLOAD_BYTES``                 50000000 (50 MB) largest file
-``ATLAS_MAX_ROWS``                         1000000          most record rows
-``ATLAS_MAX_COLUMNS``                      100              most columns
-``ATLAS_MAX_XLSX_UNCOMPRESSED_BYTES``      200000000        largest .xlsx once unzipped
-``ATLAS_MAX_XLSX_RATIO``                   100              most an .xlsx may be compressed
-``ATLAS_MAX_VENUE_UPLOAD_BYTES``           2000000 (2 MB)   largest venue file
-``ATLAS_MAX_VENUE_ROWS``                   5000             most venues
-``ATLAS_MAX_VENUE_XLSX_UNCOMPRESSED_BYTES`` 20000000        largest venue .xlsx once unzipped
-=========================================  ===============  =================================
+===========================================  ================  ===============================
+variable                                     default           meaning
+===========================================  ================  ===============================
+``ATLAS_MAX_UPLOAD_BYTES``                   50000000 (50 MB)  largest file
+``ATLAS_MAX_ROWS``                           1000000           most record rows
+``ATLAS_MAX_COLUMNS``                        100               most columns
+``ATLAS_MAX_XLSX_UNCOMPRESSED_BYTES``        200000000         largest .xlsx once unzipped
+``ATLAS_MAX_XLSX_RATIO``                     100               most an .xlsx may be compressed
+``ATLAS_MAX_VENUE_UPLOAD_BYTES``             2000000 (2 MB)    largest venue file
+``ATLAS_MAX_VENUE_ROWS``                     5000              most venues
+``ATLAS_MAX_VENUE_XLSX_UNCOMPRESSED_BYTES``  20000000          largest venue .xlsx unzipped
+===========================================  ================  ===============================
 
 The atlas home holds the store and the keys, so it is private to the user running the atlas:
 :func:`private_folder` creates it 0700 (and tightens an existing one), and the SQLite file
