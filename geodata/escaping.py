@@ -3,8 +3,8 @@
 Text a user gave us (ward names, categories, dataset names, URL parameters, indicator
 names...) is escaped for the place it is rendered: HTML and JavaScript template strings
 (map popups, offline HTML), Streamlit's Markdown (captions, notices, labels), spreadsheets
-(CSV formulas). Nothing here decides *what* may be shown; that is the release layer's job
-(:mod:`geodata.release`).
+(CSV formulas), matplotlib text (mathtext in the PNG and PDF exports). Nothing here decides
+*what* may be shown; that is the release layer's job (:mod:`geodata.release`).
 """
 
 from __future__ import annotations
@@ -142,3 +142,29 @@ def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if not pd.api.types.is_numeric_dtype(safe[column]):
             safe[column] = safe[column].map(csv_safe)
     return safe
+
+
+def escape_mathtext(value: object) -> str:
+    r"""Escape text so that matplotlib draws it as given, never as mathematics.
+
+    Matplotlib reads text with an even number of unescaped dollar signs as mathtext: a
+    marking or ward name with ``$...$`` in it would be drawn as a formula, or stop the
+    export when it is not valid mathtext. Every dollar sign gets a backslash; matplotlib
+    then finds no mathematics and draws each ``\$`` as ``$``.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> escape_mathtext("$x^2$ \\frac{a}{b}")
+    '\\$x^2\\$ \\frac{a}{b}'
+    >>> escape_mathtext(None)
+    ''
+    """
+    return ("" if value is None else str(value)).replace("$", r"\$")

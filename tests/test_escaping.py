@@ -81,3 +81,16 @@ def test_escape_markdown_leaves_plain_text_alone():
     assert escape_markdown("Hendon ward 12") == "Hendon ward 12"
     assert escape_markdown(None) == ""
     assert escape_markdown(3.5) == "3\\.5"
+
+
+@pytest.mark.parametrize(
+    "text", ["$x^2$ \\frac{a}{b}", "a$_$b", "\\$x$", "$", "no dollars", "$$", "\\\\$a$"],
+)
+def test_escape_mathtext_makes_matplotlib_draw_the_text_as_given(text):
+    from matplotlib.text import Text
+
+    from geodata.escaping import escape_mathtext
+
+    shown = Text(0, 0, escape_mathtext(text))
+    plain, is_math = shown._preprocess_math(shown.get_text())
+    assert is_math is False and plain == text

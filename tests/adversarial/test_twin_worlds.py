@@ -17,19 +17,18 @@ import io
 import pickle
 from dataclasses import replace
 
-import numpy as np
 import pytest
 from pypdf import PdfReader
 
 from analysis.plan import compute_priorities
-from analysis.trends import block_series, compare_periods, campaign_periods
+from analysis.trends import block_series, campaign_periods, compare_periods
 from analysis.views import compute_map_view
 from dashboard import snapshot
 from geodata.release import window_of_bins
 from tests.adversarial.scene import (
     GEOGRAPHY,
-    TARGET_WINDOW,
     TARGET_WARD,
+    TARGET_WINDOW,
     keys_releasing,
     target_filters,
     world,
