@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from geodata.escaping import escape_markdown
+
 VIEWER = "viewer"
 ANALYST = "analyst"
 ADMIN = "admin"
@@ -140,7 +142,8 @@ def _resolve_access() -> Access:
     role = role_for(email, atlas.get("roles", {}))
     if role is None:
         st.error(
-            f"You are signed in as {email or 'an account without an e-mail address'}, "
+            "You are signed in as "
+            f"{escape_markdown(email) or 'an account without an e-mail address'}, "
             "which is not on the atlas's allowlist. Ask the atlas administrator for access."
         )
         st.button("Sign out", key="auth_sign_out", on_click=st.logout)

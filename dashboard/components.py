@@ -12,6 +12,7 @@ from dashboard.auth import Access
 from dashboard.classes import LegendSection
 from dashboard.maps import ONS_ATTRIBUTION, Basemap
 from geodata.demo import SYNTHETIC_MARK
+from geodata.escaping import escape_markdown
 from geodata.importer import ImportReport
 from geodata.release import DEFAULT_POLICY
 
@@ -30,7 +31,7 @@ def render_banners(*, synthetic: bool, access: Access) -> None:
             "role. Configure sign-in before sharing the atlas (see the README).",
         )
     else:
-        st.caption(f"Signed in as {access.user} ({access.role}).")
+        st.caption(f"Signed in as {escape_markdown(access.user)} ({access.role}).")
 
 
 def render_kpis(view: MapView) -> None:
@@ -90,8 +91,11 @@ def render_disclosure_note() -> None:
 
 
 def render_attribution(basemap: Basemap | None = None, *, extra: list[str] = ()) -> None:
-    """Show the data and tile attributions (plus those of any context layer shown)."""
-    text = " ".join([ONS_ATTRIBUTION, *extra])
+    """Show the data and tile attributions (plus those of any context layer shown).
+
+    The ``extra`` lines name stored indicators and their sources, so they are escaped.
+    """
+    text = " ".join([ONS_ATTRIBUTION, *map(escape_markdown, extra)])
     if basemap is not None and basemap.tiles:
         text += f" Basemap: {basemap.attribution}."
     st.caption(text)
@@ -100,13 +104,14 @@ def render_attribution(basemap: Basemap | None = None, *, extra: list[str] = ())
 def render_import_report(report: ImportReport) -> None:
     """Show a dry-run report: counts, what was understood, every rejected row."""
     if report.error:
-        st.error(report.error)
+        st.error(escape_markdown(report.error))  # quotes the file's name and content
         return
     cols = st.columns(3)
     cols[0].metric("Rows read", f"{report.rows_read:,}")
     cols[1].metric("Accepted", f"{report.rows_accepted:,}")
     cols[2].metric("Rejected", f"{report.rows_rejected:,}")
-    st.markdown("\n".join(f"- {line}" for line in report.summary()[1:]))
+    # The lines quote the file's name, its column names and values from its rows.
+    st.markdown("\n".join(f"- {escape_markdown(line)}" for line in report.summary()[1:]))
     if report.rows_rejected:
         st.dataframe(
             report.rejected.head(1000).rename(

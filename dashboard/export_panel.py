@@ -1,4 +1,9 @@
-"""The Export panel under the map: prepare every format, download each, audit each."""
+"""The Export panel under the map: prepare every format, download each, audit each.
+
+A prepared file is released: Streamlit serves it under ``/media/`` whether or not its
+button is clicked. So preparing writes one ``export`` entry per file in the audit log (who,
+role, format, filters, marking), and a click adds a ``download`` entry.
+"""
 
 from __future__ import annotations
 
@@ -74,6 +79,7 @@ def render_export_panel(
                 snapshot.file_name(snap, fmt),
             )
         bar.empty()
+        record_prepared(cache.store(), access, files, snap.filters_text, snap.marking)
         st.session_state[_FILES] = (wanted, files, snap.filters_text, snap.marking)
     prepared = st.session_state.get(_FILES)
     if not prepared or prepared[0] != wanted:
@@ -88,6 +94,28 @@ def render_export_panel(
         )
 
 
+def record_prepared(store, access: Access, files: dict[str, tuple[bytes, str]],
+                    filters_text: str, marking: str) -> None:
+    """Audit every prepared file: once prepared, it can be fetched without a click.
+
+    Parameters
+    ----------
+    store : Store
+    access : Access
+        Who prepared the files, and in which role.
+    files : dict
+        Format to ``(content, file name)``.
+    filters_text : str
+        The view's filters in words.
+    marking : str
+        The marking printed on the files.
+    """
+    for fmt, (content, name) in files.items():
+        store.audit(user=access.user, action="export", what=fmt,
+                    details={"file": name, "filters": filters_text, "marking": marking,
+                             "role": access.role, "bytes": len(content)})
+
+
 def _record(user: str, fmt: str, name: str, filters_text: str, marking: str) -> None:
-    cache.store().audit(user=user, action="export", what=fmt,
+    cache.store().audit(user=user, action="download", what=fmt,
                         details={"file": name, "filters": filters_text, "marking": marking})

@@ -18,6 +18,7 @@ from dashboard.url_state import (
     to_query,
 )
 from geodata import vocab
+from geodata.escaping import escape_markdown
 from geodata.schema import OUTREACH, REFERRAL
 from geodata.wardvalues import POPULATION
 
@@ -48,13 +49,14 @@ def _seed_from_url(data: AtlasData) -> None:
     """On a session's first run, put the URL's view into the widgets' state."""
     if KEYS["preset"] in st.session_state:
         return
+    first, last = data.first_day or dt.date.today(), data.last_day or dt.date.today()
     state, notices = parse_query(
         st.query_params.to_dict(),
         ward_codes=data.geography.ward_codes,
         crime_types=data.crime.crime_types if data.crime else (),
         indicators=data.indicator_names(),
+        span=(first, last),  # the date picker refuses a default outside its range
     )
-    first, last = data.first_day or dt.date.today(), data.last_day or dt.date.today()
     st.session_state[KEYS["preset"]] = state.preset
     st.session_state[KEYS["dates"]] = (state.start or first, state.end or last)
     st.session_state[KEYS["wards"]] = list(state.wards)
@@ -153,7 +155,7 @@ def render_filters(data: AtlasData, *, layers: bool = True) -> tuple[ViewState, 
     if query != st.query_params.to_dict():
         st.query_params.from_dict(query)
     for notice in st.session_state.pop(_NOTICES, []):
-        st.warning(notice)
+        st.warning(escape_markdown(notice))
     filters = to_filters(state, first_day=first, last_day=last)
     with st.sidebar:
         st.caption(f"Counting whole ISO weeks: {filters.window.describe()}.")

@@ -37,7 +37,7 @@ from dashboard import assets, maps  # noqa: E402
 from dashboard.classes import Classified, classify_counts  # noqa: E402
 from dashboard.components import area_table  # noqa: E402
 from geodata.demo import SYNTHETIC_MARK  # noqa: E402
-from geodata.escaping import csv_safe_frame, escape_text  # noqa: E402
+from geodata.escaping import csv_safe_frame, escape_mathtext, escape_text  # noqa: E402
 from geodata.release import DEFAULT_POLICY  # noqa: E402
 from geodata.schema import CRS_METRIC, CRS_WGS84, OUTREACH  # noqa: E402
 
@@ -215,14 +215,15 @@ def export_geojson(snapshot: Snapshot, geography) -> bytes:
 def _figure(snapshot: Snapshot, geography, size_mm, dpi: int):
     """Draw the map page: title, marking, map, legend, scale bar, north arrow, credits."""
     fig = _page(snapshot, TITLE, size_mm, dpi)
-    fig.text(0.03, 0.885, "\n".join(snapshot.header_lines()[1:]), fontsize=7.5, va="top",
-             wrap=True)
+    fig.text(0.03, 0.885, escape_mathtext("\n".join(snapshot.header_lines()[1:])), fontsize=7.5,
+             va="top", wrap=True)
     ax = fig.add_axes((0.03, 0.1, 0.6, 0.72))
     _draw_map(ax, snapshot, geography)
     legend_ax = fig.add_axes((0.66, 0.1, 0.32, 0.72))
     legend_ax.set_axis_off()
     _draw_legend(legend_ax, snapshot)
-    fig.text(0.03, 0.045, " ".join(snapshot.attributions), fontsize=6, va="bottom", wrap=True)
+    fig.text(0.03, 0.045, escape_mathtext(" ".join(snapshot.attributions)), fontsize=6,
+             va="bottom", wrap=True)
     return fig
 
 
@@ -259,8 +260,8 @@ def _draw_map(ax, snapshot: Snapshot, geography) -> None:
     halo = [patheffects.withStroke(linewidth=2, foreground="white")]
     for name, point in zip(wards.ward_name, wards.representative_point(), strict=True):
         if minx - pad <= point.x <= maxx + pad and miny - pad <= point.y <= maxy + pad:
-            ax.annotate(name, (point.x, point.y), fontsize=5, ha="center", va="center",
-                        path_effects=halo, zorder=6)
+            ax.annotate(escape_mathtext(name), (point.x, point.y), fontsize=5, ha="center",
+                        va="center", path_effects=halo, zorder=6)
     _basemap(ax, snapshot)
     span = (maxx - minx + 2 * pad)
     bar = next(b for b in (100, 250, 500, 1000, 2000, 5000, 10000) if b >= span / 6)
@@ -289,7 +290,7 @@ def _basemap(ax, snapshot: Snapshot) -> None:
 def _draw_legend(ax, snapshot: Snapshot) -> None:
     handles = []
     if snapshot.classified is not None:
-        handles += [Patch(facecolor=e.colour, edgecolor="#4d4d4d", label=e.label)
+        handles += [Patch(facecolor=e.colour, edgecolor="#4d4d4d", label=escape_mathtext(e.label))
                     for e in snapshot.classified.legend]
     view = snapshot.view
     if view.outreach_total is not None:
@@ -418,9 +419,9 @@ def _page(snapshot: Snapshot, title: str, size_mm=A4_LANDSCAPE_MM, dpi: int | No
     width_mm, height_mm = size_mm
     fig = plt.figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=dpi)
     for y, va in ((0.975, "top"), (0.012, "bottom")):
-        fig.text(0.5, y, snapshot.marking, ha="center", va=va, color="#b10e1e",
+        fig.text(0.5, y, escape_mathtext(snapshot.marking), ha="center", va=va, color="#b10e1e",
                  fontsize=10, fontweight="bold")
-    fig.text(0.03, 0.93, title, fontsize=15, fontweight="bold", va="top")
+    fig.text(0.03, 0.93, escape_mathtext(title), fontsize=15, fontweight="bold", va="top")
     return fig
 
 
@@ -429,9 +430,10 @@ def _table_page(pdf, snapshot: Snapshot, title: str, table: pd.DataFrame) -> Non
     ax = fig.add_axes((0.04, 0.06, 0.92, 0.82))
     ax.set_axis_off()
     shown = table.head(30).astype(str)
-    cells = [[value[:90] for value in row] for row in shown.to_numpy().tolist()]
-    grid = ax.table(cellText=cells or [[""] * len(shown.columns)], colLabels=list(shown.columns),
-                    loc="upper left", cellLoc="left")
+    cells = [[escape_mathtext(value[:90]) for value in row] for row in shown.to_numpy().tolist()]
+    grid = ax.table(cellText=cells or [[""] * len(shown.columns)],
+                    colLabels=[escape_mathtext(c) for c in shown.columns], loc="upper left",
+                    cellLoc="left")
     grid.auto_set_font_size(False)
     grid.set_fontsize(6.5)
     grid.auto_set_column_width(list(range(len(shown.columns))))
@@ -443,7 +445,7 @@ def _notes_page(pdf, snapshot: Snapshot, notes: tuple[str, ...]) -> None:
     fig = _page(snapshot, "Method, disclosure control and sources")
     body = [*notes, *snapshot.header_lines()[1:], *snapshot.attributions]
     text = "\n\n".join(textwrap.fill(p, 140) for p in body)
-    fig.text(0.04, 0.88, text, fontsize=8, va="top")
+    fig.text(0.04, 0.88, escape_mathtext(text), fontsize=8, va="top")
     pdf.savefig(fig)
     plt.close(fig)
 

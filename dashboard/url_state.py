@@ -1,7 +1,9 @@
 """The view a planner has chosen, as URL query parameters, so a view can be shared.
 
 Pure Python: parsing and writing the parameters does not need Streamlit. Invalid values
-fall back to the defaults, each with a notice saying what was ignored.
+fall back to the defaults, each with a notice saying which parameter was ignored and what
+was shown instead. A notice never quotes the value from the link: a link is written by
+whoever sends it, and a notice is rendered as Markdown.
 
 ==========  ==================================================================
 parameter   meaning
@@ -99,13 +101,17 @@ def _listed(raw: str | None) -> list[str]:
 
 
 def _pick(
-    raw: str | None, allowed: Sequence[str], what: str, notices: list[str]
+    raw: str | None, allowed: Sequence[str], what: str, notices: list[str], *, key: str,
+    fallback: str,
 ) -> tuple[str, ...] | None:
     values = _listed(raw)
     unknown = [v for v in values if v not in allowed]
-    if unknown:
-        notices.append(f"Ignored unknown {what} in the link: {', '.join(unknown)}.")
     kept = tuple(v for v in allowed if v in values)
+    if unknown:
+        notices.append(
+            f"Ignored {len(unknown)} unknown {what} in the link ({key}); "
+            + ("kept the others." if kept else f"showing {fallback}.")
+        )
     return kept or None
 
 
@@ -115,6 +121,7 @@ def parse_query(
     ward_codes: Sequence[str],
     crime_types: Sequence[str] = (),
     indicators: Sequence[str] = (),
+    span: tuple[dt.date, dt.date] | None = None,
 ) -> tuple[ViewState, list[str]]:
     """Read a view from URL query parameters.
 
@@ -128,19 +135,25 @@ def parse_query(
         The police.uk crime types in the data.
     indicators : sequence of str
         The names of the stored indicators.
+    span : tuple of datetime.date, optional
+        The first and last day of the data: custom dates are clamped to it, and dates
+        wholly outside it fall back to all dates.
 
     Returns
     -------
     ViewState
         With defaults wherever a value was absent or invalid.
     list of str
-        One notice per value that was ignored.
+        One notice per parameter that was ignored or changed, naming the parameter and
+        what is shown instead, never quoting the value from the link.
 
     Examples
     --------
     >>> state, notices = parse_query({"dates": "soon", "kinds": "outreach"}, ward_codes=[])
-    >>> state.preset, state.kinds, notices
-    ('all dates', ('outreach',), ['Ignored unknown date preset in the link: soon.'])
+    >>> state.preset, state.kinds
+    ('all dates', ('outreach',))
+    >>> notices
+    ['Ignored an unknown date preset in the link (dates); showing all dates.']
     """
     notices: list[str] = []
     state = DEFAULT_STATE
@@ -149,53 +162,79 @@ def parse_query(
         if slug in _SLUG_PRESETS:
             state = replace(state, preset=_SLUG_PRESETS[slug])
         else:
-            notices.append(f"Ignored unknown date preset in the link: {slug}.")
+            notices.append(
+                "Ignored an unknown date preset in the link (dates); showing all dates."
+            )
     if state.preset == PRESET_CUSTOM:
-        start, end = _dates(params.get("from"), params.get("to"), notices)
+        start, end = _dates(params.get("from"), params.get("to"), notices, span)
         state = replace(state, start=start, end=end) if start else replace(state, preset=PRESET_ALL)
-    if (wards := _pick(params.get("wards"), ward_codes, "ward code", notices)) is not None:
+    wards = _pick(params.get("wards"), ward_codes, "ward code(s)", notices, key="wards",
+                  fallback="all wards")
+    if wards is not None:
         state = replace(state, wards=wards)
-    if (kinds := _pick(params.get("kinds"), KINDS, "record kind", notices)) is not None:
+    kinds = _pick(params.get("kinds"), KINDS, "record kind(s)", notices, key="kinds",
+                  fallback="referrals and outreach")
+    if kinds is not None:
         state = replace(state, kinds=kinds)
     for key, kind, attr in (
         ("rcat", REFERRAL, "referral_categories"),
         ("ocat", OUTREACH, "outreach_categories"),
     ):
-        cats = _pick(params.get(key), vocab.categories_for(kind), f"{kind} category", notices)
+        cats = _pick(params.get(key), vocab.categories_for(kind), f"{kind} category(ies)",
+                     notices, key=key, fallback=f"all {kind} categories")
         if cats is not None:
             state = replace(state, **{attr: cats})
-    for key, attr, allowed, what in (
-        ("layer", "layer", LAYERS, "map layer"),
-        ("ind", "indicator", indicators, "indicator"),
-        ("measure", "measure", MEASURES, "measure"),
+    for key, attr, allowed, what, fallback in (
+        ("layer", "layer", LAYERS, "map layer", "wards"),
+        ("ind", "indicator", indicators, "indicator", "no indicator"),
+        ("measure", "measure", MEASURES, "measure", "referral counts"),
     ):
         value = params.get(key)
         if value is not None and value in allowed:
             state = replace(state, **{attr: value})
         elif value is not None:
-            notices.append(f"Ignored unknown {what} in the link: {value}.")
+            notices.append(f"Ignored an unknown {what} in the link ({key}); showing {fallback}.")
     crime = params.get("crime")
     if crime == "all":
         state = replace(state, crime=())
     elif crime is not None:
-        picked = _pick(crime, crime_types, "crime type", notices)
+        picked = _pick(crime, crime_types, "crime type(s)", notices, key="crime",
+                       fallback="no crime layer")
         state = replace(state, crime=picked)
     return state, notices
 
 
-def _dates(raw_from, raw_to, notices) -> tuple[dt.date | None, dt.date | None]:
+def _dates(raw_from, raw_to, notices, span) -> tuple[dt.date | None, dt.date | None]:
     try:
         start = dt.date.fromisoformat(raw_from or "")
         end = dt.date.fromisoformat(raw_to or "")
     except ValueError:
         notices.append(
-            f"Ignored the custom dates in the link ({raw_from!r} to {raw_to!r}): "
-            "they must be ISO dates such as 2023-09-18."
+            "Ignored the custom dates in the link (from, to): they must be ISO dates such "
+            "as 2023-09-18; showing all dates."
         )
         return None, None
     if end < start:
-        notices.append(f"Ignored the custom dates in the link: {end} is before {start}.")
+        notices.append(
+            "Ignored the custom dates in the link: the last day (to) is before the first "
+            "(from); showing all dates."
+        )
         return None, None
+    if span is None:
+        return start, end
+    first, last = span
+    if end < first or start > last:
+        notices.append(
+            "Ignored the custom dates in the link (from, to): they are outside the data, "
+            f"which run from {first:%d/%m/%Y} to {last:%d/%m/%Y}; showing all dates."
+        )
+        return None, None
+    if start < first or end > last:
+        start, end = max(start, first), min(end, last)
+        notices.append(
+            "The custom dates in the link (from, to) reached outside the data; showing "
+            f"{start:%d/%m/%Y} to {end:%d/%m/%Y}."
+        )
     return start, end
 
 

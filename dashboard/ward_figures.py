@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import cache
 from dashboard.auth import Access
 from geodata.errors import AtlasDataError
+from geodata.escaping import escape_markdown
 from geodata.wardvalues import (
     NOMIS_POPULATION_URL,
     POPULATION,
@@ -67,9 +68,9 @@ def _save(store, access: Access, name: str, role: str, load, source: str) -> Non
     try:
         values = load()
     except AtlasDataError as error:
-        st.error(error.message)
+        st.error(escape_markdown(error.message))  # may quote the file's content
         return
     store.save_ward_values(name, values, role=role, source=source)
     store.audit(user=access.user, action="import", what=f"ward figures: {name}",
                 details={"source": source, "wards": len(values)})
-    st.success(f"Stored '{name}' for {len(values)} wards.")
+    st.success(f"Stored '{escape_markdown(name)}' for {len(values)} wards.")

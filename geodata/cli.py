@@ -1,8 +1,9 @@
 """Command line for batch work: ``python -m geodata wards|demo|import|population|indicator``.
 
-Exit status: 0 on success, 1 when the work found nothing usable, 2 when the input could
-not be read at all. Errors are printed as one plain message (what, where, how to fix),
-never as a traceback.
+Every command that changes the stored data or the ward boundaries writes an entry in the
+audit log (who: ``--by``). Exit status: 0 on success, 1 when the work found nothing usable,
+2 when the input could not be read at all. Errors are printed as one plain message (what,
+where, how to fix), never as a traceback.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         help="keep the cached boundaries if there are any, otherwise download them",
     )
     wards.add_argument("--url", help="ArcGIS query URL (default: the ONS service)")
+    _by(wards, "who is loading the boundaries")
 
     demo = commands.add_parser("demo", help="write synthetic demo records as an import CSV")
     demo.add_argument("--records", type=_positive_int, default=1000, help="how many records")
@@ -59,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("--dry-run", action="store_true", help="report only, store nothing")
     importer.add_argument("--name", help="dataset name (default: the file name)")
-    importer.add_argument("--by", default="command line", help="who is importing (audit log)")
+    _by(importer, "who is importing")
     importer.add_argument("--report", metavar="FILE.csv", help="write the rejected rows as CSV")
     population = commands.add_parser(
         "population", help="store residents per ward (Census 2021 from Nomis, or a CSV)"
@@ -69,13 +71,19 @@ def _parser() -> argparse.ArgumentParser:
     pop_source.add_argument("--from", dest="from_file", metavar="FILE.csv",
                             help="a CSV of ward code and population")
     population.add_argument("--url", help="Nomis query URL (default: Census 2021, TS001)")
+    _by(population, "who is loading the figures")
 
     indicator = commands.add_parser(
         "indicator", help="store a context indicator per ward from a CSV of code and value"
     )
     indicator.add_argument("name", help="what the figure is, e.g. 'Born in Romania'")
     indicator.add_argument("file", metavar="FILE.csv")
+    _by(indicator, "who is loading the figures")
     return parser
+
+
+def _by(command: argparse.ArgumentParser, who: str) -> None:
+    command.add_argument("--by", default="command line", help=f"{who} (audit log)")
 
 
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
@@ -108,12 +116,14 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
 
 
 def _wards(args: argparse.Namespace, settings: Settings) -> int:
+    from geodata.store import Store
     from geodata.wards import fetch_wards, load_wards_file, save_wards
 
     if args.ensure and settings.wards_cache.exists():
         load_wards_file(settings.wards_cache)  # still valid?
         print(f"Ward boundaries are cached in {settings.wards_cache}.")
         return EXIT_OK
+    url = None
     if args.from_file:
         wards = load_wards_file(args.from_file)
     else:
@@ -121,6 +131,10 @@ def _wards(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Downloading ward boundaries from {url} ...")
         wards = fetch_wards(url, timeout=settings.http_timeout)
     save_wards(wards, settings.wards_cache)
+    Store(settings.database_url).audit(
+        user=args.by, action="wards", what="ward boundaries",
+        details={"command": "wards", "source": str(args.from_file or url), "wards": len(wards)},
+    )
     print(f"Saved {len(wards)} Barnet wards to {settings.wards_cache}.")
     return EXIT_OK
 
@@ -141,6 +155,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from geodata.importer import store_report, validate_file
+    from geodata.readers import check_size
     from geodata.release import ID_HASH_KEY_ENV, load_secret_key
     from geodata.store import Store
     from geodata.wards import load_cached_wards
@@ -149,6 +164,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     if not path.is_file():
         raise AtlasDataError("The file does not exist.", source=str(path),
                              fix="Check the path and try again.")
+    check_size(path.stat().st_size, path.name, settings.import_limits)  # before reading it
     wards = load_cached_wards(settings)
     store = Store(settings.database_url)
     report = validate_file(
@@ -159,6 +175,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         hash_key=load_secret_key(None, settings.id_hash_key_file, ID_HASH_KEY_ENV),
         known_hashes=store.existing_hashes,
         progress=lambda fraction, message: print(f"{message} ...", file=sys.stderr),
+        limits=settings.import_limits,
     )
     print("\n".join(report.summary()))
     if args.report:
@@ -177,6 +194,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ward_values(args: argparse.Namespace, settings: Settings) -> int:
+    from geodata.readers import check_size
     from geodata.store import Store
     from geodata.wardvalues import (
         NOMIS_POPULATION_URL,
@@ -194,9 +212,13 @@ def _ward_values(args: argparse.Namespace, settings: Settings) -> int:
             raise AtlasDataError("The file does not exist.", source=str(path),
                                  fix="Check the path and try again.")
         source = path.name
+        check_size(path.stat().st_size, path.name, settings.import_limits)
         values = read_ward_values(path.read_bytes(), path.name)
     name = POPULATION if args.command == "population" else args.name
     role = POPULATION if args.command == "population" else "indicator"
-    Store(settings.database_url).save_ward_values(name, values, role=role, source=source)
+    store = Store(settings.database_url)
+    store.save_ward_values(name, values, role=role, source=source)
+    store.audit(user=args.by, action="import", what=f"ward figures: {name}",
+                details={"command": args.command, "source": source, "wards": len(values)})
     print(f"Stored '{name}' for {len(values)} wards (total {values['value'].sum():,.0f}).")
     return EXIT_OK

@@ -68,6 +68,7 @@ from geodata.schema import (
     X,
     Y,
 )
+from geodata.settings import InputLimits, load_settings
 from geodata.store import CRIME, CRIME_MONTH, Store
 from geodata.store import CRIME_TYPE as STORE_CRIME_TYPE
 
@@ -271,6 +272,7 @@ def validate_file(
     known_hashes: Callable[[list[str]], set[str]] | None = None,
     today: dt.date | None = None,
     progress: Callable[[float, str], None] | None = None,
+    limits: InputLimits | None = None,
 ) -> ImportReport:
     """Check a record file row by row without storing anything (the dry run).
 
@@ -292,6 +294,9 @@ def validate_file(
         For the future-date check; defaults to today.
     progress : callable, optional
         Called with a fraction and a message as the work proceeds.
+    limits : InputLimits, optional
+        Largest file accepted; defaults to the import limits of the settings. A file over
+        a limit is not parsed and gets a report with ``error`` set.
 
     Returns
     -------
@@ -307,7 +312,7 @@ def validate_file(
     tell = progress or (lambda fraction, message: None)
     tell(0.05, "Reading the file")
     try:
-        raw = read_records(data, name)
+        raw = read_records(data, name, limits)
     except ImportFileError as error:
         return _unreadable(name, kind, error.message)
     except Exception as error:  # noqa: BLE001 - a damaged file must still get a report
@@ -624,7 +629,9 @@ def _validate_crime(raw, name, columns, wards, tell) -> ImportReport:
 _VENUE_NAMES = ("venue", "venue name", "site", "site name", "name", "place", "premises")
 
 
-def read_venues(data: bytes, name: str, *, wards: gpd.GeoDataFrame) -> ImportReport:
+def read_venues(
+    data: bytes, name: str, *, wards: gpd.GeoDataFrame, limits: InputLimits | None = None
+) -> ImportReport:
     """Read candidate venues (churches, shelters, transport hubs...) for site recommendation.
 
     Venues are places, not people, so their names are kept. Locations come in any of the
@@ -636,6 +643,9 @@ def read_venues(data: bytes, name: str, *, wards: gpd.GeoDataFrame) -> ImportRep
     name : str
         File name (its suffix decides the format).
     wards : geopandas.GeoDataFrame
+    limits : InputLimits, optional
+        Defaults to the venue limits of the settings, smaller than the import limits:
+        viewers may upload venues.
 
     Returns
     -------
@@ -643,7 +653,7 @@ def read_venues(data: bytes, name: str, *, wards: gpd.GeoDataFrame) -> ImportRep
         ``accepted`` has ``name, x, y, ward_code``.
     """
     try:
-        raw = read_records(data, name)
+        raw = read_records(data, name, limits or load_settings().venue_limits)
     except ImportFileError as error:
         return _unreadable(name, "venue", error.message)
     columns = match_columns([c for c in raw.frame.columns if not c.startswith("_")])

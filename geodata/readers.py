@@ -1,15 +1,23 @@
 """Reading record files into a table of raw values, keeping every row and its row number.
 
-CSV (UTF-8 with or without BOM, or Windows-1252; comma, semicolon or tab), Excel ``.xlsx``,
-GeoJSON and GeoPackage. Nothing is dropped here: a CSV line with the wrong number of
-fields is kept as a *broken row* for the report, with its row number.
+CSV (UTF-8 with or without BOM, Windows-1252, or UTF-16/UTF-32 with a BOM as Excel's
+"Unicode text" writes; comma, semicolon or tab), Excel ``.xlsx``, GeoJSON and GeoPackage.
+Nothing is dropped here: a CSV line with the wrong number of fields is kept as a *broken
+row* for the report, with its row number.
+
+Every file is held to :class:`~geodata.settings.InputLimits` before it is parsed: its size
+in bytes, for a workbook the unzipped size and compression ratio read from the zip's
+directory (before openpyxl opens it), then the columns of the header; reading stops at the
+first row past the row limit.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +27,7 @@ import pandas as pd
 
 from geodata.errors import ImportFileError
 from geodata.schema import CRS_METRIC
+from geodata.settings import InputLimits, load_settings
 
 CSV_SUFFIXES = {".csv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -27,6 +36,16 @@ SUPPORTED = sorted(CSV_SUFFIXES | EXCEL_SUFFIXES | GEO_SUFFIXES)
 ROW_NUMBER = "_row"  # spreadsheet row number: the header is row 1, the first record row 2
 GEOM_X = "_geometry_x"  # from GeoJSON/GeoPackage geometry, EPSG:27700
 GEOM_Y = "_geometry_y"
+# The compression ratio is checked once a workbook unzips to more than this: small
+# workbooks of repeated cells compress very well and are harmless.
+RATIO_CHECKED_FROM_BYTES = 10_000_000
+# Byte-order marks, UTF-32 first: its little-endian mark starts with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 @dataclass
@@ -54,7 +73,7 @@ class RawTable:
         return len(self.frame) + len(self.broken)
 
 
-def read_records(data: bytes, name: str) -> RawTable:
+def read_records(data: bytes, name: str, limits: InputLimits | None = None) -> RawTable:
     """Read a record file from its bytes.
 
     Parameters
@@ -63,6 +82,8 @@ def read_records(data: bytes, name: str) -> RawTable:
         The file's content.
     name : str
         The file name; its suffix decides the format.
+    limits : InputLimits, optional
+        Defaults to the import limits of the settings.
 
     Returns
     -------
@@ -71,15 +92,19 @@ def read_records(data: bytes, name: str) -> RawTable:
     Raises
     ------
     ImportFileError
-        When the file cannot be read at all (unknown format, not a spreadsheet, no header).
+        When the file cannot be read at all (unknown format, not a spreadsheet, no header)
+        or is over a limit.
     """
+    limits = limits or load_settings().import_limits
+    check_size(len(data), name, limits)
     suffix = Path(name).suffix.lower()
     if suffix in CSV_SUFFIXES:
-        return _read_csv(data, name)
+        return _read_csv(data, name, limits)
     if suffix in EXCEL_SUFFIXES:
-        return _read_excel(data, name)
+        _check_workbook(data, name, limits)
+        return _read_excel(data, name, limits)
     if suffix in GEO_SUFFIXES:
-        return _read_geo(data, name, suffix)
+        return _read_geo(data, name, suffix, limits)
     raise ImportFileError(
         f"Files of type '{suffix or 'none'}' cannot be imported.",
         source=name,
@@ -87,7 +112,108 @@ def read_records(data: bytes, name: str) -> RawTable:
     )
 
 
+def check_size(size: int, name: str, limits: InputLimits) -> None:
+    """Refuse a file over the byte limit, before anything reads it.
+
+    Parameters
+    ----------
+    size : int
+        The file's size in bytes.
+    name : str
+        The file name, for the message.
+    limits : InputLimits
+
+    Raises
+    ------
+    ImportFileError
+        When ``size`` is over ``limits.max_bytes``.
+    """
+    if size > limits.max_bytes:
+        raise ImportFileError(
+            f"The file is {_size(size)}; the limit for this upload is "
+            f"{_size(limits.max_bytes)}.",
+            source=name,
+            fix="Import it in parts: split it into smaller files (by month, say), or save an "
+                "Excel workbook as CSV, which is smaller.",
+        )
+
+
+def _size(n: int) -> str:
+    """Bytes in words: ``100 bytes``, ``2.0 kB``, ``50.0 MB``."""
+    if n < 1000:
+        return f"{n:,} bytes"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f} kB"
+    return f"{n / 1_000_000:,.1f} MB"
+
+
+def _too_many_rows(name: str, limits: InputLimits) -> ImportFileError:
+    return ImportFileError(
+        f"The file has more than {limits.max_rows:,} rows, the most one upload may hold.",
+        source=name,
+        fix=f"Import it in parts: split it into files of at most {limits.max_rows:,} rows "
+            "(by month, say).",
+    )
+
+
+def _check_columns(count: int, name: str, limits: InputLimits) -> None:
+    if count > limits.max_columns:
+        raise ImportFileError(
+            f"The file has {count:,} columns; an upload may have at most "
+            f"{limits.max_columns:,}.",
+            source=name,
+            fix="Keep only the columns the atlas uses (date, category, location, kind...) "
+                "and save the file again.",
+        )
+
+
+def _check_workbook(data: bytes, name: str, limits: InputLimits) -> None:
+    """Refuse a workbook that unzips too big, from the zip's directory alone.
+
+    The sizes come from the central directory, before anything is decompressed; Python's
+    zipfile, which openpyxl reads through, never returns more than the size declared there.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            parts = book.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise ImportFileError(
+            f"The workbook could not be opened ({type(exc).__name__}).",
+            source=name,
+            fix="Open it in Excel and save it again as .xlsx, or export the sheet as CSV.",
+        ) from exc
+    unzipped = sum(part.file_size for part in parts)
+    if unzipped > limits.max_xlsx_uncompressed_bytes:
+        raise ImportFileError(
+            f"The workbook expands to {_size(unzipped)} when unzipped; the limit is "
+            f"{_size(limits.max_xlsx_uncompressed_bytes)}.",
+            source=name,
+            fix="Save the sheet as CSV (File > Save As > CSV UTF-8), or split it into "
+                "smaller workbooks.",
+        )
+    ratio = unzipped / max(len(data), 1)
+    if unzipped > RATIO_CHECKED_FROM_BYTES and ratio > limits.max_xlsx_ratio:
+        raise ImportFileError(
+            f"The workbook is compressed {ratio:,.0f} times ({_size(unzipped)} in "
+            f"{_size(len(data))}), more than {limits.max_xlsx_ratio:,} times, which real "
+            "spreadsheets never are: it may be built to exhaust the server (a 'zip bomb').",
+            source=name,
+            fix="Open it in Excel and save it again, or save the sheet as CSV.",
+        )
+
+
 def _decode(data: bytes, name: str) -> tuple[str, str]:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise ImportFileError(
+                    f"The file starts like {encoding.upper()} text but is not "
+                    f"(byte {exc.start:,} cannot be read).",
+                    source=name,
+                    fix="Save it again as CSV UTF-8 (or Excel's Unicode text).",
+                ) from exc
     if b"\x00" in data[:4096]:
         raise ImportFileError(
             "The file is binary, not text (is it an Excel file with a .csv name?).",
@@ -102,28 +228,30 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     return data.decode("latin-1"), "latin-1"
 
 
-def _read_csv(data: bytes, name: str) -> RawTable:
+def _read_csv(data: bytes, name: str, limits: InputLimits) -> RawTable:
     text, encoding = _decode(data, name)
-    if not text.strip():
+    first_line = next((line for line in io.StringIO(text) if line.strip()), None)
+    if first_line is None:
         raise ImportFileError("The file is empty.", source=name, fix="Check the export.")
-    first_line = text.lstrip().splitlines()[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    while rows and not any(cell.strip() for cell in rows[0]):
-        rows.pop(0)
-    header = [h.strip() for h in rows[0]]
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    first_row = next((row for row in rows if any(cell.strip() for cell in row)), [])
+    header = [h.strip() for h in first_row]
     if len(header) < 2 or not any(header):
         raise ImportFileError(
             "The first line is not a header of column names.",
             source=name,
             fix="Put the column names (date, category, latitude, ...) on the first line.",
         )
+    _check_columns(len(header), name, limits)
     width = len(header)
     good, numbers, broken = [], [], []
-    for offset, row in enumerate(rows[1:]):
+    for offset, row in enumerate(rows):
         number = offset + 2
         if not any(cell.strip() for cell in row):
             continue  # blank lines are not records
+        if len(good) + len(broken) == limits.max_rows:
+            raise _too_many_rows(name, limits)  # stop reading here, not after the last row
         if len(row) == width:
             good.append(row)
             numbers.append(number)
@@ -139,15 +267,20 @@ def _read_csv(data: bytes, name: str) -> RawTable:
     return RawTable(frame=frame, broken=broken, notes=notes)
 
 
-def _read_excel(data: bytes, name: str) -> RawTable:
+def _read_excel(data: bytes, name: str, limits: InputLimits) -> RawTable:
     try:
-        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=object, header=0)
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=object, header=0,
+                               nrows=limits.max_rows + 1)  # openpyxl stops reading there
     except Exception as exc:  # openpyxl raises many types for damaged workbooks
         raise ImportFileError(
             f"The workbook could not be opened ({type(exc).__name__}).",
             source=name,
             fix="Open it in Excel and save it again as .xlsx, or export the sheet as CSV.",
         ) from exc
+    for frame in sheets.values():
+        if len(frame) > limits.max_rows:
+            raise _too_many_rows(name, limits)
+        _check_columns(frame.shape[1], name, limits)
     filled = [(sheet, f) for sheet, f in sheets.items() if not f.dropna(how="all").empty]
     if not filled:
         raise ImportFileError("Every sheet of the workbook is empty.", source=name,
@@ -166,19 +299,22 @@ def _read_excel(data: bytes, name: str) -> RawTable:
     return RawTable(frame=frame.reset_index(drop=True), notes=notes)
 
 
-def _read_geo(data: bytes, name: str, suffix: str) -> RawTable:
+def _read_geo(data: bytes, name: str, suffix: str, limits: InputLimits) -> RawTable:
     try:
         with warnings.catch_warnings():
             # GDAL notes that an in-memory GeoPackage has no .gpkg extension; harmless.
             warnings.filterwarnings("ignore", message=".*non conformant file extension")
-            layer = gpd.read_file(io.BytesIO(data))
+            layer = gpd.read_file(io.BytesIO(data), rows=limits.max_rows + 1)
     except Exception as exc:  # pyogrio raises several types for unreadable data
         raise ImportFileError(
             f"The file could not be read as {suffix[1:].upper()} ({exc}).",
             source=name,
             fix="Check the export, or save the records as CSV with coordinate columns.",
         ) from exc
+    if len(layer) > limits.max_rows:
+        raise _too_many_rows(name, limits)
     frame = pd.DataFrame(layer.drop(columns=layer.geometry.name, errors="ignore"))
+    _check_columns(frame.shape[1], name, limits)
     frame = frame.astype(object)
     frame[ROW_NUMBER] = np.arange(len(frame), dtype="int64") + 2
     xs = np.full(len(frame), np.nan)

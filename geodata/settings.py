@@ -13,12 +13,34 @@ variable                  meaning
 ``ONS_WARDS_URL``         full query URL, overriding the service name
 ``ATLAS_HTTP_TIMEOUT``    seconds before a download gives up (default 30)
 ========================  ===========================================================
+
+Limits on uploaded and imported files, checked before a file is parsed (record imports on
+the Data page and ``python -m geodata import``; the venue upload on the Priorities page,
+open to viewers, has its own smaller byte and row limits):
+
+===========================================  ================  ===============================
+variable                                     default           meaning
+===========================================  ================  ===============================
+``ATLAS_MAX_UPLOAD_BYTES``                   50000000 (50 MB)  largest file
+``ATLAS_MAX_ROWS``                           1000000           most record rows
+``ATLAS_MAX_COLUMNS``                        100               most columns
+``ATLAS_MAX_XLSX_UNCOMPRESSED_BYTES``        200000000         largest .xlsx once unzipped
+``ATLAS_MAX_XLSX_RATIO``                     100               most an .xlsx may be compressed
+``ATLAS_MAX_VENUE_UPLOAD_BYTES``             2000000 (2 MB)    largest venue file
+``ATLAS_MAX_VENUE_ROWS``                     5000              most venues
+``ATLAS_MAX_VENUE_XLSX_UNCOMPRESSED_BYTES``  20000000          largest venue .xlsx unzipped
+===========================================  ================  ===============================
+
+The atlas home holds the store and the keys, so it is private to the user running the atlas:
+:func:`private_folder` creates it 0700 (and tightens an existing one), and the SQLite file
+with its ``-wal``, ``-shm`` and ``-journal`` files is 0600 (:func:`private_file`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +56,32 @@ ONS_ARCGIS_BASE = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/ser
 
 
 @dataclass(frozen=True)
+class InputLimits:
+    """How big a file the atlas reads; anything larger is refused before it is parsed.
+
+    Attributes
+    ----------
+    max_bytes : int
+        Largest file, in bytes.
+    max_rows : int
+        Most rows below the header.
+    max_columns : int
+        Most columns.
+    max_xlsx_uncompressed_bytes : int
+        Largest total size of an ``.xlsx`` workbook's parts once unzipped.
+    max_xlsx_ratio : int
+        Most times an ``.xlsx`` may be compressed (unzipped size over zipped size); real
+        workbooks stay far below it, "zip bombs" go far above.
+    """
+
+    max_bytes: int
+    max_rows: int
+    max_columns: int
+    max_xlsx_uncompressed_bytes: int
+    max_xlsx_ratio: int
+
+
+@dataclass(frozen=True)
 class Settings:
     """Resolved settings; build with :func:`load_settings`."""
 
@@ -42,6 +90,8 @@ class Settings:
     wards_service: str
     wards_url_override: str | None
     http_timeout: float
+    import_limits: InputLimits
+    venue_limits: InputLimits
 
     @property
     def wards_cache(self) -> Path:
@@ -98,6 +148,52 @@ def ons_wards_query_url(service: str, *, lad_code: str = BARNET_LAD_CODE) -> str
     )
 
 
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_folder(path: Path) -> Path:
+    """Create a folder only its owner can use (0700), or tighten an existing one.
+
+    An existing folder loses its group and other permissions, never gains any. A shared
+    folder (sticky, like ``/tmp``) or one owned by another user is left alone.
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    path = Path(path)
+    path.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+    _tighten(path, PRIVATE_FOLDER_MODE)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Take the group and other permissions away from a file (0600), if it exists.
+
+    Parameters
+    ----------
+    path : Path
+    """
+    if Path(path).exists():
+        _tighten(Path(path), PRIVATE_FILE_MODE)
+
+
+def _tighten(path: Path, allowed: int) -> None:
+    info = path.stat()
+    ours = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    if info.st_mode & stat.S_ISVTX or not ours:
+        return  # a shared folder such as /tmp, or someone else's: not ours to change
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & ~allowed:
+        os.chmod(path, mode & allowed)
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from the environment.
 
@@ -115,10 +211,42 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not home.is_absolute():
         home = (Path.cwd() / home).resolve()
     database_url = env.get("DATABASE_URL") or f"sqlite:///{home / 'atlas.sqlite'}"
+    columns = _whole(env, "ATLAS_MAX_COLUMNS", 100)
+    ratio = _whole(env, "ATLAS_MAX_XLSX_RATIO", 100)
     return Settings(
         home=home,
         database_url=database_url,
         wards_service=env.get("ONS_WARDS_SERVICE") or DEFAULT_WARDS_SERVICE,
         wards_url_override=env.get("ONS_WARDS_URL") or None,
         http_timeout=float(env.get("ATLAS_HTTP_TIMEOUT") or 30),
+        import_limits=InputLimits(
+            max_bytes=_whole(env, "ATLAS_MAX_UPLOAD_BYTES", 50_000_000),
+            max_rows=_whole(env, "ATLAS_MAX_ROWS", 1_000_000),
+            max_columns=columns,
+            max_xlsx_uncompressed_bytes=_whole(env, "ATLAS_MAX_XLSX_UNCOMPRESSED_BYTES",
+                                               200_000_000),
+            max_xlsx_ratio=ratio,
+        ),
+        venue_limits=InputLimits(
+            max_bytes=_whole(env, "ATLAS_MAX_VENUE_UPLOAD_BYTES", 2_000_000),
+            max_rows=_whole(env, "ATLAS_MAX_VENUE_ROWS", 5_000),
+            max_columns=columns,
+            max_xlsx_uncompressed_bytes=_whole(env, "ATLAS_MAX_VENUE_XLSX_UNCOMPRESSED_BYTES",
+                                               20_000_000),
+            max_xlsx_ratio=ratio,
+        ),
     )
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    """Read a limit: a whole number of at least 1 (``_`` and ``,`` allowed as separators)."""
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = int(text.replace(",", "").replace("_", "").strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {text!r}.")
+    return value

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from geodata.schema import (
     X,
     Y,
 )
+from geodata.settings import PRIVATE_FILE_MODE, private_file, private_folder
 
 CRIME = "crime"
 CRIME_MONTH = "month"
@@ -513,7 +515,7 @@ def _make_engine(url: str) -> Engine:
     if in_memory:
         engine = sa.create_engine(url, poolclass=sa.pool.StaticPool)
     else:
-        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_file(Path(database).expanduser().resolve())
         engine = sa.create_engine(url, connect_args={"timeout": 60}, poolclass=sa.pool.NullPool)
 
     @sa.event.listens_for(engine, "connect")
@@ -526,6 +528,19 @@ def _make_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Make the SQLite file and its folder private before SQLite opens them.
+
+    The folder becomes 0700 and the file 0600, created so or tightened; SQLite gives its
+    ``-wal``, ``-shm`` and ``-journal`` files the database file's mode, and any left over
+    with wider modes are tightened too.
+    """
+    private_folder(path.parent)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        private_file(path.with_name(path.name + suffix))
 
 
 _CHUNK = 50_000

@@ -27,7 +27,7 @@ from geodata.schema import (
     WARD_CODE,
     WARD_NAME,
 )
-from geodata.settings import Settings
+from geodata.settings import Settings, private_folder
 
 # Barnet's extent in British National Grid with a generous margin: a file whose wards
 # fall outside it is another place (or has its coordinates in the wrong CRS).
@@ -341,7 +341,7 @@ def save_wards(wards: gpd.GeoDataFrame, path: Path) -> None:
     path : Path
         Destination; its folder is created if needed.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)  # usually the atlas home, which holds the store and keys
     tmp = path.with_suffix(".tmp")
     tmp.write_text(wards.to_crs(CRS_WGS84).to_json(drop_id=True), encoding="utf-8")
     tmp.replace(path)

@@ -72,7 +72,8 @@ def test_invalid_url_values_fall_back_with_a_notice(atlas_home):
     at = run_app({"dates": "tomorrow", "wards": "E00000000"})
     assert not at.exception
     notices = " ".join(w.value for w in at.warning)
-    assert "unknown date preset" in notices and "E00000000" in notices
+    assert "unknown date preset" in notices and "unknown ward code" in notices
+    assert "tomorrow" not in notices and "E00000000" not in notices  # a link is not quoted
     assert at.selectbox(key="f_preset").value == "all dates"
 
 

@@ -205,3 +205,47 @@ def test_cli_rejects_bad_input(cli_settings, tmp_path, capsys):
     with pytest.raises(SystemExit):
         export.main(["--format", "csv", "--out", str(out), "--from", "yesterday"],
                     cli_settings)
+
+
+# --------------------------------------------------------------------- text drawn by matplotlib
+
+MATH = "$x^2$ \\frac{a}{b}"
+
+
+@pytest.fixture(scope="module")
+def dollar_scene():
+    wards = toy_wards()
+    wards.loc[0, "ward_name"] = "Cost $5 $_$"
+    geography = build_geography(wards)
+    data = build_atlas_data(wards, generate_demo(wards, n_records=300, seed=5).records,
+                            synthetic=True, version="d", geomask_key=b"k", geography=geography)
+    return data
+
+
+@pytest.fixture
+def no_mathtext(monkeypatch):
+    from matplotlib.mathtext import MathTextParser
+
+    def refuse(self, s, *args, **kwargs):
+        raise AssertionError(f"drawn as mathematics: {s!r}")
+
+    monkeypatch.setattr(MathTextParser, "parse", refuse)
+
+
+@pytest.mark.parametrize("marking", [MATH, "a$_$b"], ids=["formula", "unparsable"])
+def test_png_draws_dollars_in_the_marking_as_plain_text(dollar_scene, no_mathtext, marking):
+    view = snapshot.prepare_snapshot(dollar_scene, EVERYTHING, marking=marking,
+                                     exported_at=EXPORTED_AT)
+    png = snapshot.render_png(view, dollar_scene.geography, dpi=60)
+    assert Image.open(io.BytesIO(png)).size == (701, 496)
+
+
+def test_pdf_shows_dollars_and_backslashes_literally(dollar_scene, no_mathtext):
+    view = snapshot.prepare_snapshot(dollar_scene, EVERYTHING, marking=MATH,
+                                     exported_at=EXPORTED_AT)
+    ranking = pd.DataFrame({"Rank": [1], "Ward": ["Cost $5 $_$"], "Why": ["$1 $2"]})
+    pdf = snapshot.render_pdf(view, dollar_scene.geography, priorities=ranking,
+                              notes=("Spent $3 on $\\alpha$.",))
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert f"{MATH} — SYNTHETIC DEMO DATA" in text
+    assert "Cost $5 $_$" in text and "$1 $2" in text and "Spent $3 on $\\alpha$." in text

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import os
+import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
@@ -11,10 +13,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geodata.release import RELEASE_COLUMNS
+from geodata.release import RELEASE_COLUMNS, load_secret_key
 from geodata.schema import RECORD_KEY
+from geodata.settings import load_settings
 from geodata.store import CRIME, Store
-from tests.helpers import MONDAY, ROOT_DIR, make_records
+from geodata.wards import save_wards
+from tests.helpers import MONDAY, ROOT_DIR, make_records, toy_wards
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -210,3 +214,53 @@ def test_an_old_database_is_migrated(store_url):
                            source="again.csv")
     assert store.load_ward_values()["source"].tolist() == ["again.csv"]
     assert store.delete_ward_values("population") and store.load_ward_values().empty
+
+
+# --------------------------------------------------------------------- file permissions
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_fresh_atlas_home_and_its_store_are_private(tmp_path, monkeypatch):
+    home = tmp_path / "fresh" / "home"
+    monkeypatch.setenv("ATLAS_HOME", str(home))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings = load_settings()
+    store = Store(settings.database_url)
+    with store.engine.connect() as conn:  # the WAL and shared-memory files exist meanwhile
+        conn.execute(sa.text("SELECT 1"))
+        add(store, records(2))
+        assert {p.name for p in home.iterdir()} >= {"atlas.sqlite-wal", "atlas.sqlite-shm"}
+        for path in home.iterdir():
+            assert _mode(path) == 0o600, path.name
+    assert _mode(home) == 0o700
+    assert _mode(home / "atlas.sqlite") == 0o600
+
+
+@pytest.mark.parametrize("first", ["wards", "key"])
+def test_an_atlas_home_made_by_the_first_download_or_key_is_private(tmp_path, first):
+    settings = load_settings({"ATLAS_HOME": str(tmp_path / "home")})
+    if first == "wards":
+        save_wards(toy_wards(), settings.wards_cache)
+    else:
+        load_secret_key(None, settings.id_hash_key_file, "ATLAS_TEST_UNSET_KEY")
+    assert _mode(settings.home) == 0o700
+
+
+def test_an_existing_world_readable_store_is_tightened(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    home.chmod(0o755)
+    database = home / "atlas.sqlite"
+    sqlite3.connect(database).close()
+    database.chmod(0o644)
+    for suffix in ("-wal", "-shm", "-journal"):
+        left_over = home / f"atlas.sqlite{suffix}"
+        left_over.write_bytes(b"")
+        left_over.chmod(0o644)
+    Store(f"sqlite:///{database}")
+    assert _mode(home) == 0o700
+    for path in home.iterdir():
+        assert _mode(path) == 0o600, path.name

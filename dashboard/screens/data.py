@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import auth, cache, components
 from dashboard.ward_figures import render_ward_figures
+from geodata.escaping import escape_markdown
 from geodata.importer import IMPORT_KINDS, store_report, validate_file
 from geodata.readers import SUPPORTED
 
@@ -39,8 +40,8 @@ upload = st.file_uploader(
 stored = st.session_state.setdefault("import_stored", {})
 if upload is not None and upload.file_id in stored:
     st.success(
-        f"{upload.name} is stored as dataset {stored[upload.file_id]}; every page now shows "
-        "its records. Remove the file above to import another."
+        f"{escape_markdown(upload.name)} is stored as dataset {stored[upload.file_id]}; every "
+        "page now shows its records. Remove the file above to import another."
     )
 elif upload is not None:
     marker = (upload.file_id, kind)

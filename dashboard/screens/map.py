@@ -8,6 +8,7 @@ from dashboard import auth, cache, components, maps, sidebar
 from dashboard.classes import LegendEntry, LegendSection, classify_counts, classify_rates
 from dashboard.context_layers import build_context_layers
 from dashboard.export_panel import render_export_panel
+from geodata.escaping import escape_markdown
 from geodata.schema import OUTREACH
 from geodata.wardvalues import POPULATION
 
@@ -17,7 +18,8 @@ state, filters = sidebar.render_filters(data)
 basemap = sidebar.render_basemap_choice()
 
 st.title("Referrals and outreach")
-st.caption(filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True))))
+st.caption(escape_markdown(  # ward names come from the boundary file
+    filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True)))))
 if not filters.kinds:
     st.info("Choose referrals, outreach or both in the sidebar to see them on the map.")
     st.stop()

@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 from analysis.priorities import DEFAULT_RADIUS_M, DEFAULT_SITES
 from dashboard import cache, components, maps, sidebar
 from dashboard.priority_map import HOT_SPOTS, SURFACE, build_priority_layers
+from geodata.escaping import escape_markdown
 from geodata.grid import CELL_SIZES, DEFAULT_CELL_SIZE
 from geodata.importer import read_venues
 from geodata.wardvalues import POPULATION
@@ -17,7 +18,8 @@ geography, geometry = cache.geography()
 state, filters = sidebar.render_filters(data, layers=False)
 
 st.title("Priorities: where outreach should go next")
-st.caption(filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True))))
+st.caption(escape_markdown(  # ward names come from the boundary file
+    filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True)))))
 left, middle, right = st.columns(3)
 cell_size = left.select_slider("Grid cell size (m)", CELL_SIZES, value=DEFAULT_CELL_SIZE,
                                key="p_cell")
@@ -34,12 +36,14 @@ venues = venues_key = None
 if upload is not None:
     report = read_venues(upload.getvalue(), upload.name, wards=geography.wards)
     if report.error or not report.rows_accepted:
-        st.error(report.error or "None of the venues could be placed in Barnet.")
+        st.error(escape_markdown(report.error) or "None of the venues could be placed in Barnet.")
     else:
         venues, venues_key = report.accepted, hashlib.sha256(upload.getvalue()).hexdigest()
-        st.caption(f"Choosing among {report.rows_accepted:,} venues from {upload.name}.")
+        st.caption(
+            f"Choosing among {report.rows_accepted:,} venues from {escape_markdown(upload.name)}."
+        )
         if report.rows_rejected:
-            st.warning(" ".join(report.summary()[1:]))
+            st.warning(" ".join(map(escape_markdown, report.summary()[1:])))
 
 with st.spinner("Working out hot spots, gaps and sites…"):
     result = cache.priorities(

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import auth, cache
 from geodata.errors import AtlasDataError
+from geodata.escaping import escape_markdown
 from geodata.wards import fetch_wards, load_wards_file, save_wards
 
 auth.require_role(auth.ADMIN)
@@ -19,7 +20,9 @@ if cache.wards_version() is None:
         "boundary file if this machine has no internet access."
     )
 else:
-    st.success(f"Ward boundaries are loaded (cached in {settings.wards_cache}).")
+    st.success(
+        f"Ward boundaries are loaded (cached in {escape_markdown(settings.wards_cache)})."
+    )
 
 
 def _store_and_reload(wards) -> None:
@@ -36,7 +39,7 @@ if st.button("Download ward boundaries", key="setup_fetch", type="primary"):
         with st.spinner("Downloading ward boundaries from the ONS…"):
             wards = fetch_wards(url, timeout=settings.http_timeout)
     except AtlasDataError as error:
-        st.error(error.message)
+        st.error(escape_markdown(error.message))  # quotes the URL and the server's answer
     else:
         _store_and_reload(wards)
 
@@ -53,7 +56,7 @@ if upload is not None and st.button("Use this file", key="setup_use_file"):
         try:
             wards = load_wards_file(path)
         except AtlasDataError as error:
-            st.error(error.message)
+            st.error(escape_markdown(error.message))  # quotes the file's name and content
         else:
             _store_and_reload(wards)
 

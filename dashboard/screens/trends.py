@@ -13,6 +13,7 @@ from analysis.trends import (
     compare_periods,
 )
 from dashboard import cache, components, sidebar
+from geodata.escaping import escape_markdown
 from geodata.release import DEFAULT_POLICY
 from geodata.schema import OUTREACH, REFERRAL
 
@@ -21,7 +22,8 @@ geography, _ = cache.geography()
 state, filters = sidebar.render_filters(data, layers=False)
 
 st.title("Trends")
-st.caption(filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True))))
+st.caption(escape_markdown(  # ward names come from the boundary file
+    filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True)))))
 
 st.subheader(f"Every {DEFAULT_POLICY.bin_weeks} weeks")
 kind = st.radio("Records", [REFERRAL, OUTREACH], horizontal=True, key="t_kind",

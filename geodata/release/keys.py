@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from geodata.settings import private_folder
+
 GEOMASK_KEY_ENV = "ATLAS_GEOMASK_KEY"
 ID_HASH_KEY_ENV = "ATLAS_ID_HASH_KEY"
 
@@ -34,7 +36,7 @@ def load_secret_key(configured: str | None, key_file: Path, env_var: str) -> byt
     if configured:
         return configured.encode("utf-8")
     if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(key_file.parent)
         try:
             fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process created it first

@@ -1,0 +1,90 @@
+"""Every release of data and every change to it leaves an entry in the audit log."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import snapshot
+from geodata.cli import main
+from geodata.schema import BARNET_WARD_CODES
+from geodata.settings import load_settings
+from geodata.store import Store
+from geodata.wards import save_wards
+from tests.helpers import geojson_bytes, toy_ward_layer, toy_wards
+from tests.test_importer import LAT0, LON0
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+
+
+def entries(settings) -> list[dict]:
+    log = Store(settings.database_url).read_audit()
+    return [
+        {"user": r.user, "action": r.action, "what": r.what, **json.loads(r.details)}
+        for r in log.iloc[::-1].itertuples()
+    ]
+
+
+def test_preparing_the_downloads_audits_every_file_without_a_click(atlas_home):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    at.button(key="x_prepare").click().run()
+    assert not at.exception
+    assert at.download_button(key="x_download_pdf")  # prepared, so served under /media/
+    log = entries(load_settings())
+    assert [e["what"] for e in log] == list(snapshot.FORMATS)
+    for entry in log:
+        assert entry["action"] == "export" and entry["user"] == "local user"
+        assert entry["role"] == "admin"
+        assert "all wards" in entry["filters"] and entry["file"].endswith(entry["what"])
+        assert entry["marking"].startswith("OFFICIAL-SENSITIVE")
+
+
+@pytest.fixture
+def cli_settings(tmp_path):
+    settings = load_settings({"ATLAS_HOME": str(tmp_path / "home")})
+    save_wards(toy_wards(), settings.wards_cache)
+    return settings
+
+
+def ward_csv(tmp_path, name="figures.csv", value=100) -> Path:
+    path = tmp_path / name
+    path.write_text("code,value\n" + "".join(f"{c},{value}\n" for c in BARNET_WARD_CODES))
+    return path
+
+
+def test_cli_ward_figures_are_audited(tmp_path, cli_settings):
+    assert main(["population", "--from", str(ward_csv(tmp_path)), "--by", "ana@x"],
+                cli_settings) == 0
+    assert main(["indicator", "Born in Romania", str(ward_csv(tmp_path, value=7))],
+                cli_settings) == 0
+    assert entries(cli_settings) == [
+        {"user": "ana@x", "action": "import", "what": "ward figures: population",
+         "source": "figures.csv", "wards": 24, "command": "population"},
+        {"user": "command line", "action": "import", "what": "ward figures: Born in Romania",
+         "source": "figures.csv", "wards": 24, "command": "indicator"},
+    ]
+
+
+def test_cli_ward_boundaries_are_audited(tmp_path, cli_settings):
+    layer = tmp_path / "wards.geojson"
+    layer.write_bytes(geojson_bytes(toy_ward_layer()))
+    assert main(["wards", "--from", str(layer), "--by", "admin@x"], cli_settings) == 0
+    assert main(["wards", "--ensure"], cli_settings) == 0  # nothing changes, nothing logged
+    assert entries(cli_settings) == [
+        {"user": "admin@x", "action": "wards", "what": "ward boundaries",
+         "source": str(layer), "wards": 24, "command": "wards"},
+    ]
+
+
+def test_cli_imports_are_audited_and_dry_runs_and_demo_files_are_not(tmp_path, cli_settings):
+    good = tmp_path / "good.csv"
+    good.write_text(f"date,latitude,longitude\n2023-09-24,{LAT0},{LON0}\n")
+    assert main(["import", str(good), "--kind", "referral", "--dry-run"], cli_settings) == 0
+    assert main(["demo", "--records", "50", "--out", str(tmp_path / "demo.csv")],
+                cli_settings) == 0
+    assert entries(cli_settings) == []
+    assert main(["import", str(good), "--kind", "referral", "--by", "ana@x"], cli_settings) == 0
+    [entry] = entries(cli_settings)
+    assert (entry["user"], entry["action"], entry["what"]) == ("ana@x", "import", "good.csv")
