@@ -18,6 +18,7 @@ from geodata.release import (
     load_release,
     window_of_bins,
 )
+from geodata.schema import IS_SYNTHETIC
 from geodata.store import Store
 
 # Records in the synthetic demo shown while the store holds none.
@@ -120,7 +121,8 @@ def build_atlas_data(
     records : pandas.DataFrame
         Canonical records (see :mod:`geodata.schema`) with their record keys.
     synthetic : bool
-        Whether the records are demo data.
+        Whether the records are demo data (all of them, unless ``records`` has an
+        ``is_synthetic`` column saying which).
     version : str
         Identifies this state of the data.
     geomask_key : bytes
@@ -137,6 +139,8 @@ def build_atlas_data(
     AtlasData
     """
     geography = geography or build_geography(wards)
+    if synthetic and IS_SYNTHETIC not in records.columns:
+        records = records.assign(**{IS_SYNTHETIC: True})
     release, outreach = build_release(records, geography, geomask_key=geomask_key)
     context = build_crime_context(crime, geography) if crime is not None else None
     return AtlasData(

@@ -24,7 +24,7 @@ else:
         pages += [setup, st.Page("screens/admin.py", title="Audit log", url_path="audit")]
 
 navigation = st.navigation(pages)
-components.render_banners(synthetic=data is None or data.synthetic, access=access)
+components.render_access_banner(access)
 navigation.run()
 # After the first page is drawn, so compiling does not slow the first map.
 cache.warm_up_statistics()

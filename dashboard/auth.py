@@ -14,7 +14,8 @@ with ``st.login`` is required, and the role comes from an allowlist::
 Roles: *viewer* sees aggregates only; *analyst* also imports data and sees masked outreach
 points; *admin* also manages datasets, boundaries and reads the audit log. A signed-in
 user on no list is refused. Without sign-in configured, the app runs in a local
-single-user mode with every role, and says so on every page.
+single-user mode with every role (or the role in ``ATLAS_LOCAL_ROLE``, e.g. ``viewer`` for a
+screen in a briefing room), and says so on every page.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from geodata.escaping import escape_markdown
+from geodata.settings import load_settings
 
 VIEWER = "viewer"
 ANALYST = "analyst"
@@ -130,7 +132,7 @@ def require_role(role: str) -> Access:
 def _resolve_access() -> Access:
     secrets = _secrets()
     if "auth" not in secrets:
-        return LOCAL_ACCESS
+        return Access(user=LOCAL_ACCESS.user, role=load_settings().local_role, signed_in=False)
     atlas = secrets.get("atlas", {})
     if not st.user.is_logged_in:
         _sign_in_screen()

@@ -17,18 +17,21 @@ from geodata.importer import ImportReport
 from geodata.release import DEFAULT_POLICY
 
 
-def render_banners(*, synthetic: bool, access: Access) -> None:
-    """Say on every page what the data are and how the app is run."""
-    if synthetic:
-        st.warning(
-            f"**{SYNTHETIC_MARK}.** No real referral or outreach records are loaded; "
-            "everything shown is made up by the demo generator. Import real data on the "
-            "Data page.",
-        )
+def render_synthetic_banner() -> None:
+    """Say that synthetic demo records are in view (only while they are)."""
+    st.warning(
+        f"**{SYNTHETIC_MARK}.** Records in this view are made up by the demo generator, "
+        "not real referrals or outreach. Import real data on the Data page, and delete "
+        "the demo dataset there once it is no longer needed.",
+    )
+
+
+def render_access_banner(access: Access) -> None:
+    """Say on every page how the app is run and who is signed in."""
     if access.local_mode:
         st.info(
-            "Local single-user mode: no sign-in is configured, so this session has every "
-            "role. Configure sign-in before sharing the atlas (see the README).",
+            f"Local single-user mode: no sign-in is configured, so this session has the "
+            f"{access.role} role. Configure sign-in before sharing the atlas (see the README).",
         )
     else:
         st.caption(f"Signed in as {escape_markdown(access.user)} ({access.role}).")

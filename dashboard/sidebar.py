@@ -8,6 +8,8 @@ import streamlit as st
 
 from analysis.dataset import AtlasData
 from analysis.filters import DATE_PRESETS, PRESET_CUSTOM, Filters
+from analysis.views import synthetic_in_view
+from dashboard import components
 from dashboard.maps import Basemap, available_basemaps
 from dashboard.url_state import (
     LAYERS,
@@ -19,6 +21,7 @@ from dashboard.url_state import (
 )
 from geodata import vocab
 from geodata.escaping import escape_markdown
+from geodata.release import DEFAULT_POLICY
 from geodata.schema import OUTREACH, REFERRAL
 from geodata.wardvalues import POPULATION
 
@@ -157,8 +160,11 @@ def render_filters(data: AtlasData, *, layers: bool = True) -> tuple[ViewState, 
     for notice in st.session_state.pop(_NOTICES, []):
         st.warning(escape_markdown(notice))
     filters = to_filters(state, first_day=first, last_day=last)
+    if synthetic_in_view(data, filters):
+        components.render_synthetic_banner()
     with st.sidebar:
-        st.caption(f"Counting whole ISO weeks: {filters.window.describe()}.")
+        st.caption(f"Counting whole blocks of {DEFAULT_POLICY.bin_weeks} ISO weeks: "
+                   f"{filters.window.describe()}.")
     return state, filters
 
 

@@ -32,7 +32,12 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar  # noqa: E4
 
 from analysis.dataset import AtlasData  # noqa: E402
 from analysis.filters import Filters  # noqa: E402
-from analysis.views import OUTREACH_POINT_CAP, MapView, compute_map_view  # noqa: E402
+from analysis.views import (  # noqa: E402
+    OUTREACH_POINT_CAP,
+    MapView,
+    compute_map_view,
+    synthetic_in_view,
+)
 from dashboard import assets, maps  # noqa: E402
 from dashboard.classes import Classified, classify_counts  # noqa: E402
 from dashboard.components import area_table  # noqa: E402
@@ -130,7 +135,7 @@ def prepare_snapshot(
         extent = tuple(data.geography.wards.geometry.iloc[view.wards.positions].total_bounds)
     names = dict(zip(data.geography.ward_codes, data.geography.ward_names, strict=True))
     marks = [marking.strip()] if marking.strip() else []
-    if data.synthetic:
+    if synthetic_in_view(data, filters):
         marks.append(SYNTHETIC_MARK)
     attributions = [maps.ONS_ATTRIBUTION]
     if basemap.tiles:

@@ -81,6 +81,11 @@ class InputLimits:
     max_xlsx_ratio: int
 
 
+# The role of everyone in local single-user mode (no sign-in configured): a briefing-room
+# screen or a demonstration laptop can run the atlas as a viewer.
+LOCAL_ROLES = ("viewer", "analyst", "admin")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings; build with :func:`load_settings`."""
@@ -92,6 +97,7 @@ class Settings:
     http_timeout: float
     import_limits: InputLimits
     venue_limits: InputLimits
+    local_role: str = "admin"
 
     @property
     def wards_cache(self) -> Path:
@@ -211,11 +217,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not home.is_absolute():
         home = (Path.cwd() / home).resolve()
     database_url = env.get("DATABASE_URL") or f"sqlite:///{home / 'atlas.sqlite'}"
+    local_role = (env.get("ATLAS_LOCAL_ROLE") or "admin").strip().lower()
+    if local_role not in LOCAL_ROLES:
+        raise ValueError(f"ATLAS_LOCAL_ROLE must be one of {', '.join(LOCAL_ROLES)}, "
+                         f"not {env.get('ATLAS_LOCAL_ROLE')!r}.")
     columns = _whole(env, "ATLAS_MAX_COLUMNS", 100)
     ratio = _whole(env, "ATLAS_MAX_XLSX_RATIO", 100)
     return Settings(
         home=home,
         database_url=database_url,
+        local_role=local_role,
         wards_service=env.get("ONS_WARDS_SERVICE") or DEFAULT_WARDS_SERVICE,
         wards_url_override=env.get("ONS_WARDS_URL") or None,
         http_timeout=float(env.get("ATLAS_HTTP_TIMEOUT") or 30),

@@ -207,3 +207,22 @@ def test_index_rejects_unknown_ward(geography):
     with pytest.raises(ValueError, match="unknown ward_code value"):
         build_atlas_data(geography.wards, records, synthetic=False, version="x",
                          geomask_key=b"k", geography=geography)
+
+
+def test_the_demo_banner_follows_the_synthetic_records_in_view(geography):
+    from analysis.views import synthetic_in_view
+    from geodata.schema import IS_SYNTHETIC
+
+    rows = [("referral", MONDAY, "labour", 0, 0, 0), ("outreach", MONDAY, "patrol", 0, 0, 0),
+            ("referral", MONDAY, "labour", 5, 0, 0)]
+    records = make_records(rows)
+    records[IS_SYNTHETIC] = [True, True, False]  # a real dataset next to the demo
+    data = build_atlas_data(geography.wards, records, synthetic=True, version="s",
+                            geomask_key=b"k", geography=geography)
+    window = snap_to_weeks(MONDAY, MONDAY)
+    codes = geography.ward_codes
+    assert synthetic_in_view(data, Filters(window=window))
+    assert synthetic_in_view(data, Filters(window=window, wards=(codes[0],)))
+    assert not synthetic_in_view(data, Filters(window=window, wards=(codes[5],)))
+    later = snap_to_weeks(MONDAY + dt.timedelta(weeks=8), MONDAY + dt.timedelta(weeks=8))
+    assert not synthetic_in_view(data, Filters(window=later))
