@@ -69,11 +69,6 @@ class Geography:
         """Ward names in index order."""
         return tuple(str(n) for n in self.wards[WARD_NAME])
 
-    @cached_property
-    def ward_name_of(self) -> dict[str, str]:
-        """Ward name by ward code."""
-        return dict(zip(self.ward_codes, self.ward_names, strict=True))
-
     def ward_of(self, x, y) -> np.ndarray:
         """Return the ward position of each point (-1 outside every ward).
 

@@ -230,22 +230,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         wards_service=env.get("ONS_WARDS_SERVICE") or DEFAULT_WARDS_SERVICE,
         wards_url_override=env.get("ONS_WARDS_URL") or None,
         http_timeout=float(env.get("ATLAS_HTTP_TIMEOUT") or 30),
-        import_limits=InputLimits(
-            max_bytes=_whole(env, "ATLAS_MAX_UPLOAD_BYTES", 50_000_000),
-            max_rows=_whole(env, "ATLAS_MAX_ROWS", 1_000_000),
-            max_columns=columns,
-            max_xlsx_uncompressed_bytes=_whole(env, "ATLAS_MAX_XLSX_UNCOMPRESSED_BYTES",
-                                               200_000_000),
-            max_xlsx_ratio=ratio,
-        ),
-        venue_limits=InputLimits(
-            max_bytes=_whole(env, "ATLAS_MAX_VENUE_UPLOAD_BYTES", 2_000_000),
-            max_rows=_whole(env, "ATLAS_MAX_VENUE_ROWS", 5_000),
-            max_columns=columns,
-            max_xlsx_uncompressed_bytes=_whole(env, "ATLAS_MAX_VENUE_XLSX_UNCOMPRESSED_BYTES",
-                                               20_000_000),
-            max_xlsx_ratio=ratio,
-        ),
+        import_limits=_limits(env, "ATLAS_MAX", 50_000_000, 1_000_000, 200_000_000,
+                              columns=columns, ratio=ratio),
+        venue_limits=_limits(env, "ATLAS_MAX_VENUE", 2_000_000, 5_000, 20_000_000,
+                             columns=columns, ratio=ratio),
+    )
+
+
+def _limits(env, prefix: str, max_bytes: int, max_rows: int, max_xlsx: int, *,
+            columns: int, ratio: int) -> InputLimits:
+    """Read one set of input limits (``{prefix}_UPLOAD_BYTES``, ``_ROWS``...)."""
+    return InputLimits(
+        max_bytes=_whole(env, f"{prefix}_UPLOAD_BYTES", max_bytes),
+        max_rows=_whole(env, f"{prefix}_ROWS", max_rows),
+        max_columns=columns,
+        max_xlsx_uncompressed_bytes=_whole(env, f"{prefix}_XLSX_UNCOMPRESSED_BYTES", max_xlsx),
+        max_xlsx_ratio=ratio,
     )
 
 

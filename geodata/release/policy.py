@@ -74,12 +74,6 @@ class ReleasePolicy:
         """The largest adjustment of a count of ``k`` or more."""
         return len(self.noise) // 2
 
-    @property
-    def noise_sd(self) -> float:
-        """The standard deviation of the adjustment of a count well above ``k``."""
-        m = self.max_noise
-        return sum(p * (d - m) ** 2 for d, p in enumerate(self.noise)) ** 0.5
-
     def describe(self) -> tuple[str, ...]:
         """Say the rules in plain English, one sentence each.
 
@@ -110,24 +104,6 @@ class ReleasePolicy:
             "in a secret, fixed direction; all visits to one place move together, and "
             "outreach is counted per area from the moved positions. Viewers see outreach "
             "per ward only.",
-        )
-
-    def parameters(self) -> tuple[tuple[str, str, str], ...]:
-        """Return the parameters as (name, value, meaning) rows, for tables."""
-        return (
-            ("k", str(self.k), "counts 1 to k-1 are never released as themselves"),
-            ("key_range", str(self.key_range), "cell keys run 0 .. key_range-1"),
-            ("noise", ", ".join(f"{p:g}" for p in self.noise),
-             f"probabilities of the adjustments -{self.max_noise} .. +{self.max_noise}"),
-            ("small_spread", str(self.small_spread),
-             "counts 1 to k-1 show as 0 or as k .. k+2*small_spread"),
-            ("bin_weeks", str(self.bin_weeks), "ISO weeks per date block (shortest window)"),
-            ("bin_anchor", self.bin_anchor.isoformat(), "a Monday that starts a block"),
-            ("geomask_min_m, geomask_max_m",
-             f"{self.geomask_min_m:.0f}, {self.geomask_max_m:.0f}",
-             "outreach places move this far (metres)"),
-            ("place_precision_m", f"{self.place_precision_m:g}",
-             "outreach records this close share one displacement"),
         )
 
 

@@ -56,10 +56,6 @@ class ReleasedCounts:
         """The counts as shown, e.g. ``"1,205"``."""
         return tuple(f"{int(v):,}" for v in self.values)
 
-    def __len__(self) -> int:
-        """Return the number of areas."""
-        return len(self.values)
-
 
 def dyadic_blocks(first_bin: int, last_bin: int) -> list[tuple[int, int]]:
     """Split a run of bins into the fewest aligned blocks of 1, 2, 4, 8... bins.
@@ -168,11 +164,6 @@ class ReferralRelease:
     def policy(self) -> ReleasePolicy:
         """The policy the counts are released under."""
         return self._policy
-
-    @property
-    def systems(self) -> tuple:
-        """The area systems counts can be asked for."""
-        return tuple(self._areas)
 
     def n_areas(self, system) -> int:
         """Return how many areas an area system has."""
