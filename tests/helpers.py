@@ -146,23 +146,25 @@ def with_record_keys(records: pd.DataFrame, *, key_seed: int = 7) -> pd.DataFram
     return keyed
 
 
-def released_referral_total(home: Path, geomask_key: str) -> str:
-    """The referral total the Map page shows by default ("all dates"), as released.
-
-    Worked out the way the app loads its data: the stored records (or the keyed demo) of
-    the atlas home, counted through the release layer.
-    """
+def app_data(home: Path, geomask_key: str):
+    """The data the app loads from an atlas home: its stored records, or the keyed demo."""
     from analysis.dataset import load_atlas_data
-    from analysis.filters import PRESET_ALL, preset_window
     from geodata.geography import build_geography
     from geodata.store import Store
     from geodata.wards import load_wards_file
 
     geography = build_geography(load_wards_file(home / "wards.geojson"))
-    data = load_atlas_data(
+    return load_atlas_data(
         Store(f"sqlite:///{home / 'atlas.sqlite'}"), geography,
         geomask_key=geomask_key.encode("utf-8"),
     )
+
+
+def released_referral_total(home: Path, geomask_key: str) -> str:
+    """The referral total the Map page shows by default ("all dates"), as released."""
+    from analysis.filters import PRESET_ALL, preset_window
+
+    data = app_data(home, geomask_key)
     window = preset_window(PRESET_ALL, data.last_day, first_day=data.first_day)
     return f"{data.release.total(window):,}"
 

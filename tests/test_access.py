@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import role_for
+from geodata.escaping import escape_markdown
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 SECRETS = {
@@ -68,7 +69,7 @@ def test_viewer_sees_aggregates_only(atlas_home):
     at = signed_in(VIEWER)
     assert not at.exception
     assert known_pages(at) == {"map", "priorities", "trends"}
-    assert "Signed in as planner@barnet.gov.uk (viewer)" in texts(at)
+    assert f"Signed in as {escape_markdown('planner@barnet.gov.uk')} (viewer)" in texts(at)
     assert "Local single-user mode" not in texts(at)
     legend = " ".join(h.value for h in at.get("html"))
     assert "outreach activities per ward" in legend and "location masked" not in legend

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geodata.escaping import escape_markdown
 from geodata.schema import BARNET_WARD_CODES
 from tests.helpers import (
     geojson_bytes,
@@ -226,7 +227,8 @@ def test_setup_page_upload(empty_home):
     at.run()
     at.button(key="setup_use_file").click().run()
     assert not at.exception
-    assert "could not be read" in at.error[0].value and "wards.geojson" in at.error[0].value
+    error = at.error[0].value
+    assert "could not be read" in error and escape_markdown("wards.geojson") in error
     good = toy_ward_layer().to_json().encode()
     at.file_uploader(key="setup_upload").set_value(("wards.geojson", good, "application/json"))
     at.run()

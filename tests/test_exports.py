@@ -217,7 +217,8 @@ def dollar_scene():
     wards = toy_wards()
     wards.loc[0, "ward_name"] = "Cost $5 $_$"
     geography = build_geography(wards)
-    data = build_atlas_data(wards, generate_demo(wards, n_records=300, seed=5).records,
+    data = build_atlas_data(wards, with_record_keys(generate_demo(wards, n_records=300,
+                                                                  seed=5).records),
                             synthetic=True, version="d", geomask_key=b"k", geography=geography)
     return data
 
