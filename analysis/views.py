@@ -100,6 +100,7 @@ def compute_map_view(
     *,
     cell_size: int | None = None,
     point_cap: int = OUTREACH_POINT_CAP,
+    outreach_detail: bool = True,
 ) -> MapView:
     """Filter, aggregate and release: the whole server-side work of one map rerun.
 
@@ -111,6 +112,9 @@ def compute_map_view(
         Also count per grid cell of this size (one of the geography's grids).
     point_cap : int
         Most outreach points to return; above it, outreach is shown per ward.
+    outreach_detail : bool
+        Masked points and outreach per grid cell (analysts); ``False`` gives outreach per
+        ward only (viewers).
 
     Returns
     -------
@@ -141,13 +145,13 @@ def compute_map_view(
     )
     cells = None
     if cell_size is not None:
-        cells = _cell_counts(data, filters, positions, cell_size)
+        cells = _cell_counts(data, filters, positions, cell_size, outreach_detail)
     active = np.zeros(len(positions), dtype=bool)
     for counts in (wards.referrals.values if wards.referrals else None, wards.outreach):
         if counts is not None:
             active |= counts > 0
     points = None
-    if OUTREACH in filters.kinds and 0 < mask.sum() <= point_cap:
+    if outreach_detail and OUTREACH in filters.kinds and 0 < mask.sum() <= point_cap:
         points = np.column_stack([data.outreach.x[mask], data.outreach.y[mask]]).astype(float)
     total = None
     if REFERRAL in filters.kinds:
@@ -173,7 +177,7 @@ def _released(data: AtlasData, filters: Filters, system) -> ReleasedCounts | Non
     return data.release.counts(system, filters.window, filters.referral_categories)
 
 
-def _cell_counts(data, filters, ward_pos, cell_size) -> AreaCounts:
+def _cell_counts(data, filters, ward_pos, cell_size, outreach_detail) -> AreaCounts:
     geography = data.geography
     # a cell counts everything in it, whichever ward: the ward choice only picks the cells
     mask = outreach_mask(data.outreach, geography, replace(filters, wards=()))
@@ -181,7 +185,7 @@ def _cell_counts(data, filters, ward_pos, cell_size) -> AreaCounts:
     in_view = np.flatnonzero(geography.ward_cells[cell_size][ward_pos].any(axis=0))
     referrals = _released(data, filters, cell_size)
     outreach = None
-    if OUTREACH in filters.kinds:
+    if outreach_detail and OUTREACH in filters.kinds:
         outreach = np.bincount(data.outreach.cells[cell_size][mask], minlength=grid.n_cells)
     return AreaCounts(
         codes=tuple(str(c) for c in in_view),

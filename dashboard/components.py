@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.views import AREA_NAME, OUTREACH_COUNT, REFERRALS, MapView
+from dashboard import auth, cache
 from dashboard.auth import Access
 from dashboard.classes import LegendSection
 from dashboard.maps import ONS_ATTRIBUTION, Basemap
@@ -123,6 +124,7 @@ def render_import_report(report: ImportReport) -> None:
             hide_index=True,
             key="import_rejected",
         )
+        _audit_prepared_once(report)
         st.download_button(
             "Download the rejected rows (CSV)",
             report.to_csv(),
@@ -130,6 +132,17 @@ def render_import_report(report: ImportReport) -> None:
             mime="text/csv",
             key="import_report_download",
         )
+
+
+def _audit_prepared_once(report: ImportReport) -> None:
+    """Record the rejected-rows file once, when it is first prepared for download."""
+    seen = st.session_state.setdefault("_atlas_audited_reports", set())
+    key = (report.file_name, report.rows_read, report.rows_rejected)
+    if key not in seen:
+        cache.store().audit(user=auth.current_access().user, action="export",
+                            what="rejected rows", details={"file": report.file_name,
+                                                           "rows": report.rows_rejected})
+        seen.add(key)
 
 
 def ranking_table(ranking: pd.DataFrame, area_label: str) -> pd.DataFrame:

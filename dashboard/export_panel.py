@@ -59,10 +59,9 @@ def render_export_panel(
                                 disabled=not filters.wards)
     wanted = (data.version, filters, cell_size, extent, marking, dpi, ward_pages, basemap.name)
     if st.button("Prepare the downloads", key="x_prepare", type="primary"):
-        point_cap = None if access.at_least(ANALYST) else 0
         snap = snapshot.prepare_snapshot(
             data, filters, cell_size=cell_size, extent=extent, marking=marking,
-            basemap=basemap, point_cap=point_cap,
+            basemap=basemap, outreach_detail=access.at_least(ANALYST),
         )
         ranking = compute_priorities(data, filters, cell_size=500, radius_m=400, sites=5)
         options = {

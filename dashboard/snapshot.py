@@ -76,6 +76,7 @@ class Snapshot:
     attributions: tuple[str, ...]
     basemap: maps.Basemap = field(default=maps.NO_BASEMAP)
     point_cap: int = OUTREACH_POINT_CAP
+    outreach_detail: bool = True
 
     @property
     def areas(self):
@@ -101,6 +102,7 @@ def prepare_snapshot(
     basemap: maps.Basemap = maps.NO_BASEMAP,
     exported_at: dt.datetime | None = None,
     point_cap: int | None = None,
+    outreach_detail: bool = True,
 ) -> Snapshot:
     """Compute the released view behind an export.
 
@@ -120,15 +122,18 @@ def prepare_snapshot(
     exported_at : datetime, optional
         Defaults to now (UTC).
     point_cap : int, optional
-        Most outreach points to draw (0: only per ward, as viewers see); every page of a
-        pack keeps it.
+        Most outreach points to draw; above it, outreach is drawn per ward.
+    outreach_detail : bool
+        Masked points and outreach per grid cell (analysts); ``False``: outreach per ward
+        only, as viewers see it. Every page of a pack keeps it.
 
     Returns
     -------
     Snapshot
     """
     point_cap = OUTREACH_POINT_CAP if point_cap is None else point_cap
-    view = compute_map_view(data, filters, cell_size=cell_size, point_cap=point_cap)
+    view = compute_map_view(data, filters, cell_size=cell_size, point_cap=point_cap,
+                            outreach_detail=outreach_detail)
     areas = view.cells if cell_size else view.wards
     classified = classify_counts(areas.referrals) if areas.referrals is not None else None
     if extent is None:
@@ -152,6 +157,7 @@ def prepare_snapshot(
         attributions=tuple(attributions),
         basemap=basemap,
         point_cap=point_cap,
+        outreach_detail=outreach_detail,
     )
 
 
@@ -397,8 +403,8 @@ def render_pdf(
 def ward_snapshots(snapshot: Snapshot, data: AtlasData) -> list[Snapshot]:
     """Return one snapshot per selected ward, for the pack's ward pages.
 
-    Each keeps the pack's outreach point cap, so a viewer's pack shows outreach per ward
-    only on every page.
+    Each keeps the pack's outreach detail, so a viewer's pack shows outreach per ward only
+    on every page.
 
     Parameters
     ----------
@@ -413,7 +419,7 @@ def ward_snapshots(snapshot: Snapshot, data: AtlasData) -> list[Snapshot]:
         prepare_snapshot(
             data, replace(snapshot.view.filters, wards=(code,)), cell_size=None,
             marking=snapshot.marking.split(" — ")[0], exported_at=snapshot.exported_at,
-            point_cap=snapshot.point_cap,
+            point_cap=snapshot.point_cap, outreach_detail=snapshot.outreach_detail,
         )
         for code in snapshot.view.filters.wards
     ]

@@ -88,3 +88,36 @@ def test_cli_imports_are_audited_and_dry_runs_and_demo_files_are_not(tmp_path, c
     assert main(["import", str(good), "--kind", "referral", "--by", "ana@x"], cli_settings) == 0
     [entry] = entries(cli_settings)
     assert (entry["user"], entry["action"], entry["what"]) == ("ana@x", "import", "good.csv")
+
+
+def test_the_rejected_rows_file_is_audited_once_when_prepared(atlas_home):
+    from tests.test_app import run_app, upload_csv
+
+    at = run_app()
+    at.switch_page("screens/data.py").run()
+    at.file_uploader(key="import_file").upload(
+        "referrals.csv", upload_csv(["not a date,51.6,-0.2,labour"]), "text/csv"
+    )
+    at.run()
+    at.run()  # a second rerun prepares the same file again: still one entry
+    assert not at.exception
+    log = [e for e in entries(load_settings()) if e["what"] == "rejected rows"]
+    assert len(log) == 1
+    assert log[0]["action"] == "export" and log[0]["file"] == "referrals.csv"
+    assert log[0]["rows"] == 1
+
+
+def test_boundaries_set_on_the_set_up_page_are_audited(tmp_path, monkeypatch):
+    from tests.test_app import run_app
+
+    monkeypatch.setenv("ATLAS_HOME", str(tmp_path / "empty"))
+    monkeypatch.setenv("ATLAS_GEOMASK_KEY", "test-key")
+    at = run_app()
+    good = toy_ward_layer().to_json().encode()
+    at.file_uploader(key="setup_upload").upload("barnet.geojson", good, "application/json")
+    at.run()
+    at.button(key="setup_use_file").click().run()
+    assert not at.exception
+    log = [e for e in entries(load_settings()) if e["action"] == "wards"]
+    assert len(log) == 1
+    assert log[0]["source"] == "upload: barnet.geojson" and log[0]["wards"] == 24

@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from analysis.views import OUTREACH_POINT_CAP, compute_map_view
+from analysis.views import compute_map_view
 from dashboard import auth, cache, components, maps, sidebar
 from dashboard.classes import LegendEntry, LegendSection, classify_counts, classify_rates
 from dashboard.context_layers import build_context_layers
@@ -25,8 +25,8 @@ if not filters.kinds:
     st.stop()
 
 # Viewers see outreach only per ward; analysts may see the masked points.
-point_cap = OUTREACH_POINT_CAP if auth.current_access().at_least(auth.ANALYST) else 0
-view = compute_map_view(data, filters, cell_size=state.cell_size, point_cap=point_cap)
+view = compute_map_view(data, filters, cell_size=state.cell_size,
+                        outreach_detail=auth.current_access().at_least(auth.ANALYST))
 components.render_kpis(view)
 
 areas = view.cells if state.cell_size else view.wards

@@ -25,8 +25,11 @@ else:
     )
 
 
-def _store_and_reload(wards) -> None:
+def _store_and_reload(wards, source: str) -> None:
     save_wards(wards, settings.wards_cache)
+    cache.store().audit(user=auth.current_access().user, action="wards",
+                        what="ward boundaries",
+                        details={"page": "set-up", "source": source, "wards": len(wards)})
     cache.clear_all()
     st.success(f"Loaded {len(wards)} wards.")
     st.rerun()
@@ -41,7 +44,7 @@ if st.button("Download ward boundaries", key="setup_fetch", type="primary"):
     except AtlasDataError as error:
         st.error(escape_markdown(error.message))  # quotes the URL and the server's answer
     else:
-        _store_and_reload(wards)
+        _store_and_reload(wards, url)
 
 st.subheader("Or upload a boundary file")
 upload = st.file_uploader(
@@ -58,7 +61,7 @@ if upload is not None and st.button("Use this file", key="setup_use_file"):
         except AtlasDataError as error:
             st.error(escape_markdown(error.message))  # quotes the file's name and content
         else:
-            _store_and_reload(wards)
+            _store_and_reload(wards, f"upload: {upload.name}")
 
 st.caption(
     "Boundaries: ONS Open Geography Portal, current wards, filtered to Barnet (E09000003). "

@@ -1,9 +1,13 @@
 """Donut geomasking of outreach places, keyed to the place rather than the record.
 
-Each outreach *place* (its position rounded to ``place_precision_m``) moves by a distance
-between ``geomask_min_m`` and ``geomask_max_m`` in a direction, both fixed by a keyed hash
-of the place. Every record at one place shares that one displacement, so fifty weekly visits
-to one shelter land on one masked point and cannot be averaged back to the shelter.
+Outreach records in the same square of ``place_cell_m`` (a fixed grid) are one *place*: they
+all move by the same displacement, between ``geomask_min_m`` and ``geomask_max_m`` in a
+direction, both fixed by a keyed hash of the square. Fifty weekly visits to one shelter,
+recorded a few metres apart each time, move together, so averaging their masked points
+gives the shelter plus one secret displacement, never the shelter. (Keyed to the exact
+metre, as first built, jittered visits got independent displacements and averaged back to
+within 20-70 m: the independent review measured it.) Each record still moves by the full
+displacement from its own position, so no masked point lies closer than ``geomask_min_m``.
 """
 
 from __future__ import annotations
@@ -32,11 +36,11 @@ def _keyed_uniforms(key: bytes, places: np.ndarray, attempt: int) -> tuple[np.nd
 def geomask_points(
     x, y, *, key: bytes, within, policy: ReleasePolicy = DEFAULT_POLICY
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Donut-mask points: every place moves by its own keyed, stable distance and direction.
+    """Donut-mask points: every place (square) moves by its own keyed, stable displacement.
 
     The distance is drawn uniformly by area between ``geomask_min_m`` and
-    ``geomask_max_m``; a place that would land outside ``within`` is drawn again under the
-    next attempt number until it lands inside.
+    ``geomask_max_m``; a record that would land outside ``within`` takes its square's
+    displacement under the next attempt number, until it lands inside.
 
     Parameters
     ----------
@@ -51,7 +55,7 @@ def geomask_points(
     Returns
     -------
     tuple of numpy.ndarray
-        Masked x and y; records at the same place get the same masked point.
+        Masked x and y.
 
     Raises
     ------
@@ -64,26 +68,20 @@ def geomask_points(
         raise ValueError("x and y must have the same length")
     if not key:
         raise ValueError("the geomasking key must not be empty")
-    cells = np.round(np.column_stack([x, y]) / policy.place_precision_m).astype("int64")
-    places, which = np.unique(cells, axis=0, return_inverse=True)
-    px, py = _mask_places(places, key, within, policy)
+    squares = np.floor(np.column_stack([x, y]) / policy.place_cell_m).astype("int64")
+    places, which = np.unique(squares, axis=0, return_inverse=True)
     which = which.ravel()
-    return px[which], py[which]
-
-
-def _mask_places(places, key, within, policy) -> tuple[np.ndarray, np.ndarray]:
     shapely.prepare(within)
-    x = places[:, 0] * policy.place_precision_m
-    y = places[:, 1] * policy.place_precision_m
-    out_x, out_y = x.astype("float64"), y.astype("float64")
-    todo = np.arange(len(places))
+    out_x, out_y = x.copy(), y.copy()
+    todo = np.arange(len(x))
     r_min2, r_max2 = policy.geomask_min_m**2, policy.geomask_max_m**2
     for attempt in range(_MAX_ATTEMPTS):
         if not len(todo):
             break
-        u_r, u_theta = _keyed_uniforms(key, places[todo], attempt)
-        radius = np.sqrt(r_min2 + u_r * (r_max2 - r_min2))
-        theta = 2 * np.pi * u_theta
+        needed, back = np.unique(which[todo], return_inverse=True)
+        u_r, u_theta = _keyed_uniforms(key, places[needed], attempt)
+        radius = np.sqrt(r_min2 + u_r * (r_max2 - r_min2))[back.ravel()]
+        theta = 2 * np.pi * u_theta[back.ravel()]
         cx = x[todo] + radius * np.cos(theta)
         cy = y[todo] + radius * np.sin(theta)
         ok = shapely.contains_xy(within, cx, cy)

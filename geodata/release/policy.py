@@ -33,9 +33,9 @@ class ReleasePolicy:
         A Monday that starts a bin (bins tile the calendar from it, both ways).
     geomask_min_m, geomask_max_m : float
         The donut in which a masked outreach place lands, in metres.
-    place_precision_m : float
-        Outreach records within the same square of this size are one place and share one
-        displacement.
+    place_cell_m : float
+        Outreach records in the same square of this size (a fixed grid) are one place and
+        share one displacement.
     """
 
     k: int = 5
@@ -46,7 +46,7 @@ class ReleasePolicy:
     bin_anchor: dt.date = dt.date(2023, 9, 18)
     geomask_min_m: float = 100.0
     geomask_max_m: float = 400.0
-    place_precision_m: float = 1.0
+    place_cell_m: float = 200.0
 
     def __post_init__(self) -> None:
         """Check the parameters up front."""
@@ -101,7 +101,8 @@ class ReleasePolicy:
             "referrals is worked out from these adjusted counts only.",
             "Referral locations never leave the server: no marker, point or coordinate.",
             f"Outreach places are moved {self.geomask_min_m:.0f}–{self.geomask_max_m:.0f} m "
-            "in a secret, fixed direction; all visits to one place move together, and "
+            f"in a secret, fixed direction; all visits within one {self.place_cell_m:.0f} m "
+            "square move together, and "
             "outreach is counted per area from the moved positions. Viewers see outreach "
             "per ward only.",
         )

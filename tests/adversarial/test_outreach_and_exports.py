@@ -21,7 +21,7 @@ from analysis.filters import DATE_PRESETS, Filters, preset_window
 from analysis.trends import block_series
 from analysis.views import compute_map_view
 from dashboard import maps, snapshot
-from geodata.release import DEFAULT_POLICY, snap_to_weeks
+from geodata.release import DEFAULT_POLICY, geomask_points, snap_to_weeks
 from tests.adversarial.scene import GEOGRAPHY, TARGET_WINDOW, target_filters, world
 from tests.helpers import make_records, ward_centre
 
@@ -52,6 +52,21 @@ def test_averaging_many_visits_to_one_place_does_not_find_it():
     assert np.hypot(*(points.mean(axis=0) - shelter)) >= DEFAULT_POLICY.geomask_min_m - 1
 
 
+@pytest.mark.parametrize("jitter_m", [5.0, 10.0], ids=["5m", "10m"])
+def test_averaging_jittered_visits_to_one_place_does_not_find_it(jitter_m):
+    # visits recorded a few metres apart each time (GPS, geocoding) share one displacement
+    rng = np.random.default_rng(int(jitter_m))
+    far = []
+    for key in range(20):
+        cx, cy = ward_centre(SHELTER_WARD)
+        place = np.array([cx + 123.4, cy - 311.7])
+        xy = place + rng.normal(0, jitter_m, (100, 2))
+        mx, my = geomask_points(xy[:, 0], xy[:, 1], key=f"k{key}".encode(),
+                                within=GEOGRAPHY.outline)
+        far.append(np.hypot(mx.mean() - place[0], my.mean() - place[1]))
+    assert min(far) >= DEFAULT_POLICY.geomask_min_m - 3 * jitter_m
+
+
 def test_outreach_per_grid_cell_counts_the_masked_positions():
     data, shelter = shelter_world()
     window = snap_to_weeks(dt.date(2023, 1, 2), dt.date(2023, 12, 31))
@@ -68,10 +83,19 @@ def test_outreach_per_grid_cell_counts_the_masked_positions():
     assert by_cell.get(true_cell, 0) == 0
 
 
+def test_a_viewers_grid_has_no_outreach_per_cell():
+    data = world(2)
+    viewer = compute_map_view(data, target_filters(), cell_size=250, outreach_detail=False)
+    analyst = compute_map_view(data, target_filters(), cell_size=250)
+    assert viewer.cells.outreach is None and viewer.outreach_points is None
+    assert analyst.cells.outreach is not None and viewer.wards.outreach is not None
+    assert "outreach" not in viewer.cells.table().columns
+
+
 def test_a_viewers_pack_and_exports_have_no_outreach_points():
     data = world(2)
     wards = GEOGRAPHY.ward_codes[8:11]
-    snap = snapshot.prepare_snapshot(data, target_filters(wards=wards), point_cap=0)
+    snap = snapshot.prepare_snapshot(data, target_filters(wards=wards), outreach_detail=False)
     assert snap.view.outreach_points is None
     pages = snapshot.ward_snapshots(snap, data)
     assert len(pages) == 3

@@ -94,10 +94,10 @@ def trend_outputs(data):
 
 def export_outputs(data):
     out = []
-    for cell_size, point_cap in ((None, 0), (500, None)):
+    for cell_size, detail in ((None, False), (500, True)):
         snap = snapshot.prepare_snapshot(data, target_filters(wards=neighbours()[1]),
                                          cell_size=cell_size, exported_at=EXPORTED_AT,
-                                         point_cap=point_cap)
+                                         outreach_detail=detail)
         out += [snapshot.export_csv(snap), snapshot.export_geojson(snap, GEOGRAPHY)]
         pdf = snapshot.render_pdf(snap, GEOGRAPHY, ward_pages=True, data=data)
         out.append([page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages])
