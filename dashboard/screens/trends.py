@@ -31,7 +31,7 @@ kind = st.radio("Records", [REFERRAL, OUTREACH], horizontal=True, key="t_kind",
 series = block_series(data, filters, kind)
 categories = [c for c in series[SERIES].unique() if c != "all"]
 shown = st.multiselect("Also show", categories, key="t_categories",
-                       placeholder="Only the weekly total")
+                       placeholder="Only the total")
 wide = series[series[SERIES].isin(["all", *shown])].pivot(index=WEEK, columns=SERIES,
                                                            values=COUNT)
 wide = wide.rename(columns={"all": "all categories"})
