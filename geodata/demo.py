@@ -10,7 +10,7 @@ enough to exercise every view of the atlas:
 - in time, both kinds follow a weekly rhythm (fewer referrals at weekends; patrols on
   Friday and Saturday; faith-venue visits on Sundays), and the campaign week that began on
   Sunday 24 September 2023 brings a surge of outreach and, after it, more referrals;
-- in categories, the lists of DESIGN.md with realistic proportions.
+- in categories, the lists of docs/records.md with realistic proportions.
 """
 
 from __future__ import annotations
@@ -330,7 +330,7 @@ def _outreach_categories(rng: np.random.Generator, days: pd.DatetimeIndex) -> np
 
 
 def demo_import_frame(demo: DemoData) -> pd.DataFrame:
-    """Return the records in the import format of DESIGN.md, marked synthetic.
+    """Return the records in the import format (docs/records.md), marked synthetic.
 
     Parameters
     ----------

@@ -18,7 +18,7 @@ BARNET_WARD_CODES = tuple(f"E0501{n}" for n in range(3628, 3652))
 WARD_CODE = "ward_code"
 WARD_NAME = "ward_name"
 
-# Canonical record columns (DESIGN.md "Records").
+# Canonical record columns (docs/records.md).
 RECORD_ID = "record_id"
 KIND = "kind"
 DATE = "date"

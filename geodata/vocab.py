@@ -1,6 +1,6 @@
 """Controlled lists for record categories, sources and teams, with the synonyms met in exports.
 
-The lists follow DESIGN.md: referral categories are the National Referral Mechanism
+The lists follow docs/records.md: referral categories are the National Referral Mechanism
 exploitation types; outreach categories are the activity types. Sources and teams are
 configurable: a TOML file named by ``ATLAS_VOCAB_FILE`` may replace them::
 
