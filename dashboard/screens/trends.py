@@ -1,4 +1,4 @@
-"""Trends page: weekly series per category, and two periods compared ward by ward."""
+"""Trends page: series per fortnight and category, and two periods compared ward by ward."""
 
 import pandas as pd
 import streamlit as st
