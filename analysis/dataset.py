@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import pandas as pd
@@ -76,16 +77,16 @@ class AtlasData:
         Referrals count only through their released bins of weeks (the first day of the
         first bin with a released referral), so the span reveals no referral's date.
         """
-        days = self._span()
-        return min(days)[0] if days else None
+        return min(self._span)[0] if self._span else None
 
     @property
     def last_day(self) -> dt.date | None:
         """The last day of the data (for referrals, the end of the last released bin)."""
-        days = self._span()
-        return max(d[1] for d in days) if days else None
+        return max(d[1] for d in self._span) if self._span else None
 
+    @cached_property
     def _span(self) -> list[tuple[dt.date, dt.date]]:
+        # worked out once per data version: every page asks for it on every rerun
         days = []
         outreach = self.outreach.day_range()
         if outreach is not None:
