@@ -13,7 +13,11 @@ from geodata.release.build import (
     keyed_record_keys,
     load_release,
 )
-from geodata.release.cellkey import draw_record_keys, perturbation_table
+from geodata.release.cellkey import (
+    draw_record_keys,
+    largest_noise_variance,
+    perturbation_table,
+)
 from geodata.release.geomask import geomask_points
 from geodata.release.keys import (
     GEOMASK_KEY_ENV,
@@ -50,6 +54,7 @@ __all__ = [
     "draw_record_keys",
     "geomask_points",
     "keyed_record_keys",
+    "largest_noise_variance",
     "load_release",
     "load_geomask_key",
     "load_secret_key",

@@ -156,6 +156,26 @@ class PerturbationTable:
         return np.where(n < limit, small, n + self.adjustment[key])
 
 
+def largest_noise_variance(policy: ReleasePolicy = DEFAULT_POLICY) -> float:
+    """Return the largest variance the release adds to one cell, over every true count.
+
+    Tests on released counts allow for this much noise per released cell they add up (a
+    count of 4 is the noisiest: it shows as 0 or as 5 to 11); larger counts move by the
+    policy's adjustment only.
+
+    Examples
+    --------
+    >>> largest_noise_variance()
+    18.0
+    """
+    variances = []
+    for n in range(policy.k + policy.max_noise + 1):
+        row = _row(n, policy)
+        mean = sum(v * p for v, p in row.items())
+        variances.append(sum((v - mean) ** 2 * p for v, p in row.items()))
+    return round(max(variances), 9)
+
+
 @lru_cache(maxsize=4)
 def perturbation_table(policy: ReleasePolicy = DEFAULT_POLICY) -> PerturbationTable:
     """Build (once per policy) the perturbation table.

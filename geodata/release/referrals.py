@@ -243,6 +243,31 @@ class ReferralRelease:
                 out[name][i] = self.total(one, (name,), wards)
         return out
 
+    def n_cells(self, window: WeekWindow, categories=(), wards=None) -> int:
+        """Return how many released cells the figure for a question adds up.
+
+        It depends on the question only (blocks of the window, categories, wards), never
+        on the records, so tests can allow for each cell's noise.
+
+        Parameters
+        ----------
+        window : WeekWindow
+        categories : sequence of str
+        wards : sequence of int, optional
+            Ward positions; ``None`` (or every ward) means the borough cell.
+
+        Returns
+        -------
+        int
+        """
+        first, last = window.bins(self._policy)
+        n_blocks = len(dyadic_blocks(first, last))
+        n_categories = len(self._category_codes(categories))
+        n_wards = self.n_areas(WARDS) if WARDS in self._areas else 1
+        chosen = len(set(int(w) for w in wards)) if wards is not None else n_wards
+        n_areas = 1 if chosen == n_wards else chosen
+        return n_blocks * n_categories * n_areas
+
     def synthetic_in(self, window: WeekWindow, wards=None) -> bool:
         """Tell whether any synthetic (demo) referral falls in a window and some wards.
 
