@@ -189,3 +189,14 @@ def test_the_method_is_in_plain_english():
     assert "18 Sep 2023 – 1 Oct 2023" in method and "Sunday 24" in method
     assert "1 time in 20" in method and "fewer than 10 records" in method
     assert snap_to_weeks(dt.date(2023, 9, 24), dt.date(2023, 9, 30)) == CAMPAIGN
+
+
+def test_the_release_says_how_many_cells_a_figure_adds_up():
+    data = build_atlas_data(GEOGRAPHY.wards, make_records(FAR_AWAY), synthetic=True, version="e",
+                            geomask_key=b"k", geography=GEOGRAPHY)
+    release = data.release
+    assert release.n_cells(CAMPAIGN) == 1  # one bin, the borough, all categories
+    assert release.n_cells(CAMPAIGN, ("labour", "sexual"), [0, 1]) == 4
+    assert release.n_cells(CAMPAIGN, (), list(range(24))) == 1  # every ward: the borough
+    assert release.n_cells(BEFORE) == 1  # bins -2..-1: one aligned block of two
+    assert release.n_cells(AFTER_WINDOW) == 2  # bins 1..2: two blocks of one

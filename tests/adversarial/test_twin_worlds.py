@@ -21,7 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 from analysis.plan import compute_priorities
-from analysis.trends import block_series, campaign_periods, compare_periods
+from analysis.trends import block_series, campaign_periods, campaign_verdict, compare_periods
 from analysis.views import compute_map_view
 from dashboard import snapshot
 from geodata.release import window_of_bins
@@ -89,6 +89,12 @@ def trend_outputs(data):
         compare_periods(data, target_filters(), before, TARGET_WINDOW, GEOGRAPHY.ward_weights),
         compare_periods(data, target_filters(), TARGET_WINDOW, periods["campaign week"],
                         GEOGRAPHY.ward_weights),
+        # the campaign verdict with the planted fortnight as "during": its rates, tests,
+        # "too few to test" threshold and sentences, for the borough and the ward(s)
+        *(campaign_verdict(data, target_filters(wards=wards),
+                           (before, TARGET_WINDOW, window_of_bins(last + 1, last + 2)))
+          for wards in ((), *neighbours())),
+        campaign_verdict(data, target_filters(referral_categories=())),
     ]
 
 
