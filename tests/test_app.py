@@ -211,6 +211,13 @@ def test_trends_page(atlas_home):
     at = run_app()
     at.switch_page("screens/trends.py").run(timeout=60)
     assert not at.exception
+    # the campaign verdict: one sentence per comparison, rates per week in a table
+    verdict = " ".join(m.value for m in at.markdown)
+    assert "Outreach activities per week in Barnet rose from about" in verdict
+    assert verdict.count("per week in Barnet") == 4
+    (rates,) = [d.value for d in at.dataframe if "Area" in d.value.columns]
+    assert list(rates["Area"]) == ["Barnet", "Barnet"]
+    assert rates.iloc[:, 2:].map(lambda v: v.startswith("about ")).all().all()
     at.radio(key="t_kind").set_value("outreach").run()
     at.multiselect(key="t_categories").set_value(["patrol"]).run()
     assert not at.exception

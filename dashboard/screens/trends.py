@@ -1,18 +1,18 @@
-"""Trends page: series per fortnight and category, and two periods compared ward by ward."""
+"""Trends page: series per fortnight (campaign marked), the campaign verdict, two periods."""
 
 import pandas as pd
 import streamlit as st
 
 from analysis.trends import (
-    COUNT,
     LABEL,
     SERIES,
     WEEK,
     block_series,
     campaign_periods,
+    campaign_verdict,
     compare_periods,
 )
-from dashboard import cache, components, sidebar
+from dashboard import cache, campaign, components, sidebar
 from geodata.escaping import escape_markdown
 from geodata.release import DEFAULT_POLICY
 from geodata.schema import OUTREACH, REFERRAL
@@ -32,11 +32,20 @@ series = block_series(data, filters, kind)
 categories = [c for c in series[SERIES].unique() if c != "all"]
 shown = st.multiselect("Also show", categories, key="t_categories",
                        placeholder="Only the total")
-wide = series[series[SERIES].isin(["all", *shown])].pivot(index=WEEK, columns=SERIES,
-                                                           values=COUNT)
-wide = wide.rename(columns={"all": "all categories"})
-st.line_chart(wide, x_label=f"{DEFAULT_POLICY.bin_weeks} weeks beginning (Monday)",
-              y_label=f"Count per {DEFAULT_POLICY.bin_weeks} weeks")
+periods = campaign_periods()
+during = periods["campaign week"]
+in_view = filters.window.first_week <= during.first_week <= filters.window.last_week
+drawn = series[series[SERIES].isin(["all", *shown])].replace({SERIES: {"all": "all categories"}})
+st.altair_chart(
+    campaign.series_chart(drawn, during if in_view else None,
+                          x_title=f"{DEFAULT_POLICY.bin_weeks} weeks beginning (Monday)",
+                          y_title=f"Count per {DEFAULT_POLICY.bin_weeks} weeks"),
+    width="stretch",
+)
+st.caption(
+    f"The shaded band marks the campaign fortnight, {during.describe()}." if in_view else
+    f"The campaign fortnight ({during.describe()}) is outside the dates chosen."
+)
 if kind == REFERRAL:
     st.caption(
         f"Referrals are counted in fixed blocks of {DEFAULT_POLICY.bin_weeks} weeks, never "
@@ -48,8 +57,13 @@ with st.expander("The same figures as a table"):
     table.index = pd.to_datetime(table.index).strftime("%d/%m/%Y")
     st.dataframe(table, key="t_table")
 
+st.subheader("Did the campaign week work?")
+st.caption("Rates per week before, during and after the campaign, for the borough"
+           + (" and the selected wards" if filters.wards else "")
+           + ", in the chosen categories (the dates chosen above play no part).")
+campaign.render_verdict(campaign_verdict(data, filters))
+
 st.subheader("Two periods compared")
-periods = campaign_periods()
 periods["the filter's dates"] = filters.window
 names = list(periods)
 left, right = st.columns(2)
