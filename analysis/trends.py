@@ -337,6 +337,8 @@ def rate_change_p_value(
     if rate <= 0:
         return 1.0
     observed = abs(second / second_weeks - first / first_weeks)
+    if observed == 0:
+        return 1.0
     grid_a, pmf_a = _noisy_poisson(rate * first_weeks, first_cells * noise_variance)
     grid_b, pmf_b = _noisy_poisson(rate * second_weeks, second_cells * noise_variance)
     cumulative_b = np.concatenate([[0.0], np.cumsum(pmf_b)])  # P(B < grid_b[0] + i)
@@ -350,8 +352,6 @@ def rate_change_p_value(
     high = np.ceil(centre + observed * second_weeks - tolerance)  # B >= high
     low = np.floor(centre - observed * second_weeks + tolerance)  # B <= low
     tails = (1.0 - below(high - 1)) + below(low)
-    if observed == 0:
-        return 1.0
     return float(min(1.0, np.sum(pmf_a * tails)))
 
 
