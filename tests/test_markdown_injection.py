@@ -176,3 +176,18 @@ def test_hostile_boundary_file_name_on_the_setup_page(tmp_path, monkeypatch):
     at.button(key="setup_use_file").click().run()
     assert not at.exception and at.error
     assert_inert(at, RELATIVE)
+
+
+def test_hostile_ward_name_in_the_campaign_verdict(atlas_home):
+    wards = toy_wards()
+    wards.loc[0, WARD_NAME] = IMAGE
+    save_wards(wards, atlas_home / "wards.geojson")
+    from dashboard.sidebar import KEYS
+
+    at = run_app()
+    at.switch_page("screens/trends.py").run(timeout=60)
+    at.multiselect(key=KEYS["wards"]).set_value([BARNET_WARD_CODES[0]]).run(timeout=60)
+    assert not at.exception
+    sentences = [m.value for m in at.markdown if "per week in" in m.value]
+    assert any(f"per week in {escape_markdown(IMAGE)}" in s for s in sentences), sentences
+    assert_inert(at, IMAGE)
