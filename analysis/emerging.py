@@ -6,7 +6,7 @@ The method follows ArcGIS Pro's Emerging Hot Spot Analysis, on *released* counts
 1. History is cut into **time steps** of whole release bins (2 bins = 4 ISO weeks by
    default), counted back from the end of the chosen window, so every step is a sum of
    cells the release already has.
-2. In each step, the **Getis-Ord Gi***  z-score of every area (ward or grid cell) is
+2. In each step, the **Getis-Ord Gi\*** z-score of every area (ward or grid cell) is
    worked out from the released counts of the area and its neighbours. With a
    **neighbourhood time step** of n, a step's counts are those of the step and the n-1
    steps before it (the space-time neighbourhood of ArcGIS, with binary weights).
