@@ -39,8 +39,8 @@ from geodata.release import bin_of_week, window_of_bins
 
 FINE = min(CELL_SIZES)
 GI = "Gi* hot cells"
-SURFACE = "smoothed surface, top share of area"
-GAP = "outreach-gap ranking, top cells"
+SURFACE = "smoothed surface"
+GAP = "outreach-gap ranking"
 SITES = "recommended sites' radius"
 METHODS = (SURFACE, GI, GAP, SITES)
 LAST = "last period's counts"
