@@ -208,7 +208,7 @@ class Backtest:
                 f"PAI, {LAST}": _one(f.pai(f.last_caught)),
                 f"hit rate, {UNIFORM} (%)": _pct(f.share),
             })
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows).map(lambda v: "—" if v == "" else str(v))
 
     def summary(self) -> pd.DataFrame:
         """Median and spread (quartiles) over the folds, rounded, for the method and baselines.

@@ -137,6 +137,8 @@ def next_week_summary(
     neighbourhood_steps: int = DEFAULT_NEIGHBOURHOOD_STEPS,
     method: str = SURFACE,
     backtest: bool = True,
+    sensitivity_steps: tuple[int, ...] = SENSITIVITY_STEP_BINS,
+    backtest_options: dict | None = None,
 ) -> NextWeek:
     """Work out the "next week" summary for the filters (see the module docstring).
 
@@ -156,6 +158,10 @@ def next_week_summary(
         The method backtested (one of :data:`analysis.backtest.METHODS`).
     backtest : bool
         Run the backtest (the slow part).
+    sensitivity_steps : tuple of int
+        Step lengths (in bins) the ward categories are also worked out at.
+    backtest_options : dict, optional
+        Passed to :func:`analysis.backtest.backtest_atlas` (``train_bins``...).
 
     Returns
     -------
@@ -181,7 +187,7 @@ def next_week_summary(
 
     names = [place_name(geo, WARDS, i) for i in range(len(geo.ward_codes))]
     sensitivity = {weeks: ward_result}
-    for other in SENSITIVITY_STEP_BINS:
+    for other in sensitivity_steps:
         if other != step_bins:
             try:
                 sensitivity[other * data.release.policy.bin_weeks] = _emerging(
@@ -206,8 +212,8 @@ def next_week_summary(
         "hot periods": [f"{int(cell_result.hot_steps()[i])} of {len(cell_result.windows)}"
                         for i in flagged],
     })
-    result = backtest_atlas(data, filters, method, cell_size=cell_size,
-                            radius_m=radius_m) if backtest else None
+    result = backtest_atlas(data, filters, method, cell_size=cell_size, radius_m=radius_m,
+                            **(backtest_options or {})) if backtest else None
     sentences = [_headline(rows, weeks, last)]
     if result is not None:
         sentences.append(result.sentence())
