@@ -90,10 +90,13 @@ def render_summary(summary: NextWeek) -> None:
 
 def emerging_layer(summary: NextWeek, geometry):
     """Draw the emerging hot-spot category of each grid cell in view, as a map layer."""
+    # only cells with a category: the rest would be most of the payload and say nothing
+    shown = [(p, c) for p, c in zip(summary.cell_positions, summary.cell_categories,
+                                    strict=True) if c != NONE]
     return maps.build_class_layer(
-        geometry.cells[summary.cell_size], summary.cell_positions,
-        colours=[CATEGORY_COLOURS[c] for c in summary.cell_categories],
-        fields={"Emerging hot spot": list(summary.cell_categories)},
+        geometry.cells[summary.cell_size], [p for p, _ in shown],
+        colours=[CATEGORY_COLOURS[c] for _, c in shown],
+        fields={"Emerging hot spot": [c for _, c in shown]},
         name=EMERGING_LAYER, line_weight=0.3,
     )
 
@@ -102,7 +105,9 @@ def emerging_legend(summary: NextWeek) -> list[LegendSection]:
     """Legend entries for the categories present (and 'no pattern')."""
     present = set(summary.cell_categories)
     entries = tuple(LegendEntry(colour, name) for name, colour in CATEGORY_COLOURS.items()
-                    if name in present or name == NONE)
+                    if name in present and name != NONE)
+    if not entries:
+        entries = (LegendEntry(CATEGORY_COLOURS[NONE], "no cell in view has a category"),)
     return [LegendSection(f"{EMERGING_LAYER} ({summary.step_weeks}-week periods)", entries)]
 
 
