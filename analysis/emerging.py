@@ -342,6 +342,8 @@ def describe_sensitivity(table: pd.DataFrame) -> str:
         return "No place has a category at any of the step lengths tried."
     same = int(table["same"].sum())
     lengths = ", ".join(c for c in table.columns if c.endswith("weeks"))
-    return (f"Of the {len(table):,} places with a category at some step length ({lengths}), "
-            f"{same:,} keep the same category at every length; the others change with the "
-            "step, so read a category together with the step it was worked out for.")
+    start = f"Of the {len(table):,} places with a category at some step length ({lengths}), "
+    if same == len(table):
+        return start + "every one keeps the same category at every length."
+    return (start + f"{same:,} keep the same category at every length; the others change "
+            "with the step, so read a category together with the step it was worked out for.")
