@@ -77,9 +77,11 @@ class EmergingResult:
     classes : numpy.ndarray of int8
         (steps, areas) -3..3 after FDR control in each step.
     trend : numpy.ndarray of int8
-        Per area: 1 rising, -1 falling, 0 no significant trend of its z-scores.
+        Per area: 1 rising, -1 falling, 0 no significant trend of its z-scores (tested
+        only where the category depends on it: hot, or cold, in the latest step and in
+        at least 90 % of steps).
     trend_p : numpy.ndarray
-        Mann-Kendall p-value per area.
+        Mann-Kendall p-value per area (1 where not tested).
     categories : tuple of str
         Per area, one of :data:`CATEGORIES`.
     neighbourhood_steps : int
@@ -126,17 +128,28 @@ def gi_star(counts, weights: W) -> tuple[np.ndarray, np.ndarray]:
     True
     """
     x = np.asarray(counts, dtype="float64")
+    if len(x) != weights.n:
+        raise ValueError(f"{len(x)} counts for {weights.n} areas in the weights")
+    return _gi(x, _star(weights))
+
+
+def _star(weights: W):
+    """Make every area its own neighbour in binary weights; return them and row sums."""
+    n = weights.n
+    w = (sparse.csr_matrix(weights.sparse) > 0).astype("float64")
+    w = (w + sparse.identity(n, format="csr") - sparse.diags(w.diagonal())).tocsr()
+    wi = np.asarray(w.sum(axis=1)).ravel()
+    s1 = np.asarray(w.multiply(w).sum(axis=1)).ravel()
+    return w, wi, s1
+
+
+def _gi(x: np.ndarray, star) -> tuple[np.ndarray, np.ndarray]:
+    w, wi, s1 = star
     n = len(x)
-    if n != weights.n:
-        raise ValueError(f"{n} counts for {weights.n} areas in the weights")
     mean = x.mean() if n else 0.0
     s = math.sqrt(max((x**2).mean() - mean**2, 0.0)) if n else 0.0
     if n < 2 or s == 0:
         return np.zeros(n), np.ones(n)
-    w = (sparse.csr_matrix(weights.sparse) > 0).astype("float64")
-    w = w + sparse.identity(n, format="csr") - sparse.diags(w.diagonal())
-    wi = np.asarray(w.sum(axis=1)).ravel()
-    s1 = np.asarray(w.multiply(w).sum(axis=1)).ravel()
     numerator = w @ x - mean * wi
     denominator = s * np.sqrt(np.maximum(n * s1 - wi**2, 0.0) / (n - 1))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -252,17 +265,26 @@ def emerging_hotspots(
     running = np.cumsum(cube, axis=0)
     lagged = np.vstack([np.zeros((neighbourhood_steps, cube.shape[1])), running])
     window_sums = running - lagged[: cube.shape[0]]
+    if cube.shape[1] != weights.n:
+        raise ValueError(f"{cube.shape[1]} areas in the counts for {weights.n} in the weights")
+    star = _star(weights)
     z = np.zeros_like(cube)
     classes = np.zeros(cube.shape, dtype="int8")
     for t, counts in enumerate(window_sums):
-        z[t], p = gi_star(counts, weights)
+        z[t], p = _gi(counts, star)
         classes[t] = classify_significance(z[t], p, fdr=fdr)
     trend = np.zeros(cube.shape[1], dtype="int8")
     trend_p = np.ones(cube.shape[1])
     categories = []
+    # the trend decides only between intensifying, persistent and diminishing: areas hot
+    # (or cold) in the latest step and in at least 90 % of steps
+    steps = cube.shape[0]
+    hot, cold = (classes >= 1).sum(axis=0), (classes <= -1).sum(axis=0)
+    needs_trend = ((classes[-1] >= 1) & (hot >= PERSISTENT_SHARE * steps)) | (
+        (classes[-1] <= -1) & (cold >= PERSISTENT_SHARE * steps))
+    for i in np.flatnonzero(needs_trend):
+        trend[i], trend_p[i] = mann_kendall(z[:, i])
     for i in range(cube.shape[1]):
-        if classes[:, i].any():
-            trend[i], trend_p[i] = mann_kendall(z[:, i])
         categories.append(categorise(classes[:, i], int(trend[i])))
     return EmergingResult(tuple(windows), z, classes, trend, trend_p, tuple(categories),
                           neighbourhood_steps)
