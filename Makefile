@@ -13,7 +13,7 @@ WARDS_FILE ?=
 ATLAS_DEMO_RECORDS ?= 1000
 export ATLAS_DEMO_RECORDS
 
-.PHONY: run test lint unit e2e bench bench-quick bench-utility setup setup-dev assets wards chromium clean
+.PHONY: run test lint unit e2e bench bench-quick bench-utility bench-backtest setup setup-dev assets wards chromium clean
 
 run: setup assets wards
 	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.address 0.0.0.0
@@ -79,6 +79,10 @@ bench-quick: setup-dev assets chromium
 # What the release layer costs planners: released against exact figures on the demo.
 bench-utility: setup-dev
 	$(PY) -m bench.utility $(if $(WARDS_FILE),--wards "$(WARDS_FILE)")
+
+# How accurate each Priorities method has been on the demo, beside two baselines.
+bench-backtest: setup-dev
+	$(PY) -m bench.backtest $(if $(WARDS_FILE),--wards "$(WARDS_FILE)")
 
 clean:
 	rm -rf $(VENV) node_modules dashboard/static/vendor .pytest_cache .ruff_cache

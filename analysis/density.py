@@ -117,20 +117,9 @@ def compute_density(
         raise ValueError(f"bandwidth_m must be a positive number of metres, not {bandwidth_m!r}")
     rule = "set by the user"
     if bandwidth_m is None:
-        used = counts > 0
-        bandwidth_m = default_bandwidth(grid.centroids()[used], counts[used])
         rule = "default rule (ArcGIS/Silverman)"
-    raster = np.zeros(grid.n_rows * grid.n_cols)
-    raster[grid.full_codes] = counts
-    raster = raster.reshape(grid.n_rows, grid.n_cols)
-    sigma = bandwidth_m / grid.cell_size
-    density = ndimage.gaussian_filter(raster, sigma=sigma, mode="constant", truncate=3.0)
-    radius = int(np.ceil(sigma))
-    yy, xx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
-    disk = (xx**2 + yy**2 <= sigma**2).astype("float64")
-    nearby = ndimage.convolve(raster, disk, mode="constant")
-    cell_density = density.ravel()[grid.full_codes]
-    shown = (nearby.ravel()[grid.full_codes] >= policy.k) & (cell_density > 0)
+    cell_density, nearby, bandwidth_m = smooth_counts(counts, grid, bandwidth_m=bandwidth_m)
+    shown = (nearby >= policy.k) & (cell_density > 0)
     classes = np.zeros(grid.n_cells, dtype="int8")
     distinct = len(np.unique(cell_density[shown]))
     if distinct >= len(DENSITY_LABELS):
@@ -141,3 +130,39 @@ def compute_density(
         ranks = np.unique(cell_density[shown], return_inverse=True)[1]
         classes[shown] = (len(DENSITY_LABELS) - distinct + 1 + ranks).astype("int8")
     return DensitySurface(bandwidth_m=float(bandwidth_m), rule=rule, classes=classes)
+
+
+def smooth_counts(
+    counts, grid: Grid, *, bandwidth_m: float | None = None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Smooth per-cell released counts with a Gaussian kernel (the surface before classes).
+
+    Parameters
+    ----------
+    counts : array-like
+        Released referrals per kept cell of ``grid``.
+    grid : Grid
+    bandwidth_m : float, optional
+        The default rule applies when omitted.
+
+    Returns
+    -------
+    tuple
+        The smoothed value and the released referrals within one bandwidth, per kept cell,
+        and the bandwidth used (metres). Used for ranking (backtests), never shown.
+    """
+    counts = np.asarray(counts, dtype="float64")
+    if bandwidth_m is None:
+        used = counts > 0
+        bandwidth_m = default_bandwidth(grid.centroids()[used], counts[used])
+    raster = np.zeros(grid.n_rows * grid.n_cols)
+    raster[grid.full_codes] = counts
+    raster = raster.reshape(grid.n_rows, grid.n_cols)
+    sigma = bandwidth_m / grid.cell_size
+    density = ndimage.gaussian_filter(raster, sigma=sigma, mode="constant", truncate=3.0)
+    radius = int(np.ceil(sigma))
+    yy, xx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+    disk = (xx**2 + yy**2 <= sigma**2).astype("float64")
+    nearby = ndimage.convolve(raster, disk, mode="constant")
+    codes = grid.full_codes
+    return density.ravel()[codes], nearby.ravel()[codes], float(bandwidth_m)

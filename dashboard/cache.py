@@ -19,6 +19,7 @@ import streamlit as st
 from analysis.dataset import DEMO_RECORDS, AtlasData, load_atlas_data
 from analysis.filters import Filters
 from analysis.hotspots import warm_up
+from analysis.outlook import NextWeek, next_week_summary
 from analysis.plan import Priorities, compute_priorities
 from dashboard.maps import MapGeometry, build_map_geometry
 from geodata.geography import Geography, build_geography
@@ -145,3 +146,25 @@ def warm_up_statistics() -> threading.Thread:
     thread = threading.Thread(target=compile_quietly, name="esda-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def next_week(
+    version: str,
+    filters: Filters,
+    cell_size: int,
+    radius_m: float,
+    step_bins: int,
+    neighbourhood_steps: int,
+    method: str,
+    _data: AtlasData,
+) -> NextWeek:
+    """Return the Next week summary, computed once per data version, filters and settings.
+
+    Worked out from released counts only (emerging hot spots, backtests), so it may be
+    shared between users.
+    """
+    return next_week_summary(
+        _data, filters, cell_size=cell_size, radius_m=radius_m, step_bins=step_bins,
+        neighbourhood_steps=neighbourhood_steps, method=method,
+    )

@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from analysis.priorities import DEFAULT_RADIUS_M, DEFAULT_SITES
-from dashboard import cache, components, maps, sidebar
+from dashboard import cache, components, maps, next_week, sidebar
 from dashboard.priority_map import HOT_SPOTS, SURFACE, build_priority_layers
 from geodata.escaping import escape_markdown
 from geodata.grid import CELL_SIZES, DEFAULT_CELL_SIZE
@@ -20,6 +20,7 @@ state, filters = sidebar.render_filters(data, layers=False)
 st.title("Priorities: where outreach should go next")
 st.caption(escape_markdown(  # ward names come from the boundary file
     filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True)))))
+next_week.render(data, filters, geometry)
 left, middle, right = st.columns(3)
 cell_size = left.select_slider("Grid cell size (m)", CELL_SIZES, value=DEFAULT_CELL_SIZE,
                                key="p_cell")
