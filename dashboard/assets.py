@@ -73,14 +73,5 @@ def leaflet_css() -> list[tuple[str, str]]:
     return [("leaflet_css", f"{_FROM_COMPONENT}/{_version_dir('leaflet')}/leaflet.css")]
 
 
-def inline_assets() -> dict[str, str]:
-    """Return Leaflet's JavaScript and CSS as text, for self-contained HTML exports."""
-    leaflet_dir = Path(xs_leaflet.BASE_DIR)
-    return {
-        "js": (leaflet_dir / "leaflet.js").read_text(encoding="utf-8"),
-        "css": (leaflet_dir / "leaflet.css").read_text(encoding="utf-8"),
-    }
-
-
 if __name__ == "__main__":
     print(f"Browser assets installed in {install_assets()}")

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import html
 
-import pandas as pd
 import streamlit as st
 
-from analysis.views import AREA_NAME, OUTREACH_COUNT, REFERRALS, MapView
+from analysis.classes import LegendSection
+from analysis.views import MapView
 from dashboard import auth, cache
 from dashboard.auth import Access
-from dashboard.classes import LegendSection
-from dashboard.maps import ONS_ATTRIBUTION, Basemap
+from dashboard.maps import Basemap
+from exports.tables import area_table, ranking_table  # noqa: F401 - pages call them here
 from geodata.demo import SYNTHETIC_MARK
 from geodata.escaping import escape_markdown
 from geodata.importer import ImportReport
 from geodata.release import DEFAULT_POLICY
+from geodata.wards import ONS_ATTRIBUTION
 
 
 def render_synthetic_banner() -> None:
@@ -74,21 +75,6 @@ def render_legend(sections: list[LegendSection]) -> None:
     )
 
 
-def area_table(view: MapView, *, use_cells: bool, rates=None) -> pd.DataFrame:
-    """Return the figures next to the map as a table of text (exactly what is shown)."""
-    areas = view.cells if use_cells else view.wards
-    table = areas.table()
-    columns = {AREA_NAME: "Cell" if use_cells else "Ward"}
-    if REFERRALS in table:
-        columns[REFERRALS] = "Referrals"
-    if rates is not None:
-        table["rate"] = rates
-        columns["rate"] = "Referrals per 1,000 residents (class)"
-    if OUTREACH_COUNT in table:
-        columns[OUTREACH_COUNT] = "Outreach activities"
-    return table[list(columns)].rename(columns=columns)
-
-
 def render_disclosure_note() -> None:
     """Explain, in plain English, why figures are adjusted (the policy's own words)."""
     st.caption("How figures are protected: " + " ".join(DEFAULT_POLICY.describe()))
@@ -143,17 +129,6 @@ def _audit_prepared_once(report: ImportReport) -> None:
                             what="rejected rows", details={"file": report.file_name,
                                                            "rows": report.rows_rejected})
         seen.add(key)
-
-
-def ranking_table(ranking: pd.DataFrame, area_label: str) -> pd.DataFrame:
-    """Return a gap ranking as the table planners read (rank, area, figures, reason)."""
-    columns = {
-        "rank": "Rank", "name": area_label, "referrals": "Referrals", "gap": "Gap",
-        "outreach_nearby": "Outreach nearby", "hotspot": "Hot spot",
-        "rate": "Referrals per 1,000 residents", "reason": "Why",
-    }
-    present = [c for c in columns if c in ranking.columns]
-    return ranking[present].rename(columns=columns)
 
 
 def render_method(cell_size: int, partner_size: int, radius_m: int, density) -> None:

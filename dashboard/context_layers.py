@@ -5,11 +5,11 @@ from __future__ import annotations
 import folium
 import numpy as np
 
+from analysis.classes import LegendEntry, LegendSection
 from analysis.context import POLICE_UK_ATTRIBUTION, crime_by_ward
 from analysis.dataset import AtlasData
 from analysis.views import MapView
 from dashboard import maps
-from dashboard.classes import LegendEntry, LegendSection
 from dashboard.url_state import ViewState
 
 INDICATOR_COLOUR = "#1b9e77"  # teal: the next Dark2 colour after orange and purple

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+import exports
 from analysis.dataset import AtlasData
 from analysis.filters import Filters
-from analysis.plan import compute_priorities
-from dashboard import cache, maps, snapshot
+from dashboard import cache, maps
 from dashboard.auth import ANALYST, Access
-from dashboard.components import ranking_table
-from dashboard.export import PDF_NOTES
+from exports.snapshot import MAX_NOTES, MAX_TITLE
+from geodata.settings import load_settings
 
 _FILES = "_export_files"
 
@@ -36,6 +36,7 @@ def render_export_panel(
     ----------
     data : AtlasData
     geometry : MapGeometry
+        Not used: the exports draw from the geography (kept for the map page's call).
     filters : Filters
     cell_size : int or None
         The grid layer shown, if any.
@@ -51,31 +52,36 @@ def render_export_panel(
         "priorities, an HTML map that opens without internet, and the figures as CSV or "
         "GeoJSON. They hold the same released figures as the page, never individual records."
     )
+    title = st.text_input("Title of the briefing", value=exports.TITLE, max_chars=MAX_TITLE,
+                          key="x_title")
+    notes = st.text_area("Notes for the briefing (printed in the PDF and the HTML)",
+                         max_chars=MAX_NOTES, key="x_notes")
     left, middle, right = st.columns(3)
-    marking = left.text_input("Marking", value=snapshot.DEFAULT_MARKING, key="x_marking")
+    marking = left.text_input("Marking", value=load_settings().marking, key="x_marking")
     dpi = middle.select_slider("PNG resolution (dpi)", [100, 150, 200, 300], value=200,
                                key="x_dpi")
     ward_pages = right.checkbox("PDF: a page for each selected ward", key="x_ward_pages",
                                 disabled=not filters.wards)
-    wanted = (data.version, filters, cell_size, extent, marking, dpi, ward_pages, basemap.name)
+    wanted = (data.version, filters, cell_size, extent, marking, dpi, ward_pages, basemap.name,
+              title, notes)
     if st.button("Prepare the downloads", key="x_prepare", type="primary"):
-        snap = snapshot.prepare_snapshot(
+        snap = exports.prepare_snapshot(
             data, filters, cell_size=cell_size, extent=extent, marking=marking,
-            basemap=basemap, outreach_detail=access.at_least(ANALYST),
+            basemap=basemap, outreach_detail=access.at_least(ANALYST), title=title,
+            notes=notes,
         )
-        ranking = compute_priorities(data, filters, cell_size=500, radius_m=400, sites=5)
         options = {
             "png": {"dpi": dpi},
-            "pdf": {"priorities": ranking_table(ranking.ward_gaps, "Ward"), "notes": PDF_NOTES,
-                    "ward_pages": ward_pages},
+            "pdf": {"priorities": exports.pack_priorities(data, filters),
+                    "notes": (exports.PRIORITIES_NOTE,), "ward_pages": ward_pages},
         }
         bar = st.progress(0.0, text="Preparing…")
         files = {}
-        for i, fmt in enumerate(snapshot.FORMATS):
-            bar.progress(i / len(snapshot.FORMATS), text=f"Preparing the {fmt.upper()}…")
+        for i, fmt in enumerate(exports.FORMATS):
+            bar.progress(i / len(exports.FORMATS), text=f"Preparing the {fmt.upper()}…")
             files[fmt] = (
-                snapshot.render(snap, fmt, data, geometry, **options.get(fmt, {})),
-                snapshot.file_name(snap, fmt),
+                exports.render(snap, fmt, data, **options.get(fmt, {})),
+                exports.file_name(snap, fmt),
             )
         bar.empty()
         record_prepared(cache.store(), access, files, snap.filters_text, snap.marking)
@@ -87,7 +93,7 @@ def render_export_panel(
     columns = st.columns(len(files))
     for column, (fmt, (content, name)) in zip(columns, files.items(), strict=True):
         column.download_button(
-            f"Download {fmt.upper()}", content, file_name=name, mime=snapshot.MIME[fmt],
+            f"Download {fmt.upper()}", content, file_name=name, mime=exports.MIME[fmt],
             key=f"x_download_{fmt}", on_click=_record,
             args=(access.user, fmt, name, filters_text, marking_text),
         )

@@ -22,26 +22,19 @@ from folium.utilities import JsCode
 from jinja2 import Template
 from pyproj import Transformer
 
+from analysis.classes import OUTREACH_COLOUR, OUTREACH_EDGE, Classified
 from analysis.views import AreaCounts, MapView
 from dashboard import assets
-from dashboard.classes import Classified
 from geodata.escaping import escape_text
 from geodata.geography import Geography
 from geodata.schema import CRS_METRIC, CRS_WGS84
 
-ONS_ATTRIBUTION = (
-    "Contains public sector information licensed under the Open Government Licence v3.0. "
-    "Source: Office for National Statistics. Contains OS data © Crown copyright and "
-    "database right."
-)
 # The short form on the map itself; the full text is shown under every map.
 MAP_ATTRIBUTION = "Boundaries: ONS, OGL v3.0. © Crown copyright and database right"
 WARD_SIMPLIFY_M = 10.0
 CLASS_IN_TOOLTIP_MAX = 200
 CANVAS_ABOVE = 1000  # areas; the 250 m grid (about 1,500 cells) is drawn on a canvas
 COORD_DECIMALS = 5  # about 1 m
-OUTREACH_COLOUR = "#d95f02"  # orange: distinct from the blue-green choropleth for all CVD types
-OUTREACH_EDGE = "#7f2704"
 SITE_COLOUR = "#1b1b1b"  # near-black numbered discs: readable on every fill
 _SITE_STYLE = (
     f"width:26px;height:26px;border-radius:13px;background:{SITE_COLOUR};color:#fff;"

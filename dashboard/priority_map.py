@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import folium
 
-from analysis.density import DENSITY_LABELS
-from analysis.hotspots import CLASS_LABELS
-from analysis.plan import Priorities
-from dashboard import maps
-from dashboard.classes import (
+from analysis.classes import (
     DENSITY_COLOURS,
     HOTSPOT_COLOURS,
     LegendEntry,
     LegendSection,
     hotspot_legend,
 )
+from analysis.density import DENSITY_LABELS
+from analysis.hotspots import CLASS_LABELS
+from analysis.plan import Priorities
+from dashboard import maps
 
 HOT_SPOTS = "Hot spots"
 SURFACE = "Smoothed surface"

@@ -12,6 +12,8 @@ variable                  meaning
 ``ONS_WARDS_SERVICE``     ArcGIS feature service of the ONS ward boundaries
 ``ONS_WARDS_URL``         full query URL, overriding the service name
 ``ATLAS_HTTP_TIMEOUT``    seconds before a download gives up (default 30)
+``ATLAS_MARKING``         protective marking printed on every export (default
+                          ``OFFICIAL-SENSITIVE``; an export can override it)
 ========================  ===========================================================
 
 Limits on uploaded and imported files, checked before a file is parsed (record imports on
@@ -52,6 +54,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # The current ward boundaries on the ONS Open Geography Portal (generalised, clipped).
 DEFAULT_WARDS_SERVICE = "Wards_May_2024_Boundaries_UK_BGC"
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 ONS_ARCGIS_BASE = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
 
 
@@ -98,6 +101,7 @@ class Settings:
     import_limits: InputLimits
     venue_limits: InputLimits
     local_role: str = "admin"
+    marking: str = DEFAULT_MARKING
 
     @property
     def wards_cache(self) -> Path:
@@ -227,6 +231,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         home=home,
         database_url=database_url,
         local_role=local_role,
+        marking=(env.get("ATLAS_MARKING") or DEFAULT_MARKING).strip(),
         wards_service=env.get("ONS_WARDS_SERVICE") or DEFAULT_WARDS_SERVICE,
         wards_url_override=env.get("ONS_WARDS_URL") or None,
         http_timeout=float(env.get("ATLAS_HTTP_TIMEOUT") or 30),

@@ -31,6 +31,12 @@ from geodata.settings import Settings, private_folder
 
 # Barnet's extent in British National Grid with a generous margin: a file whose wards
 # fall outside it is another place (or has its coordinates in the wrong CRS).
+# The attribution the ONS boundaries need wherever they are shown or exported (OGL v3.0).
+ONS_ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Source: Office for National Statistics. Contains OS data © Crown copyright and "
+    "database right."
+)
 BARNET_BOUNDS_METRIC = (510_000.0, 183_000.0, 535_000.0, 201_000.0)
 
 _CODE_FIELD = re.compile(r"^(WD\d{2}CD|ward_?code)$", re.IGNORECASE)

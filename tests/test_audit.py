@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import snapshot
+import exports
 from geodata.cli import main
 from geodata.schema import BARNET_WARD_CODES
 from geodata.settings import load_settings
@@ -33,7 +33,7 @@ def test_preparing_the_downloads_audits_every_file_without_a_click(atlas_home):
     assert not at.exception
     assert at.download_button(key="x_download_pdf")  # prepared, so served under /media/
     log = entries(load_settings())
-    assert [e["what"] for e in log] == list(snapshot.FORMATS)
+    assert [e["what"] for e in log] == list(exports.FORMATS)
     for entry in log:
         assert entry["action"] == "export" and entry["user"] == "local user"
         assert entry["role"] == "admin"

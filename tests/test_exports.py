@@ -12,9 +12,12 @@ from matplotlib.testing.compare import compare_images
 from PIL import Image
 from pypdf import PdfReader
 
+import exports
 from analysis.dataset import build_atlas_data
 from analysis.filters import Filters
-from dashboard import export, maps, snapshot
+from dashboard import maps
+from exports import cli, printed, tables
+from exports.html import render_html
 from geodata.demo import generate_demo
 from geodata.geography import build_geography
 from geodata.release import DEFAULT_POLICY, WARDS, snap_to_weeks
@@ -40,13 +43,13 @@ def scene():
 
 
 def snap(data, **kwargs):
-    return snapshot.prepare_snapshot(data, EVERYTHING, exported_at=EXPORTED_AT, **kwargs)
+    return exports.prepare_snapshot(data, EVERYTHING, exported_at=EXPORTED_AT, **kwargs)
 
 
 @pytest.mark.parametrize("dpi", [60, 300], ids=["60dpi", "300dpi"])
 def test_png_has_the_requested_size(scene, dpi):
     data, _, _ = scene
-    png = snapshot.render_png(snap(data), data.geography, dpi=dpi)
+    png = printed.render_png(snap(data), data.geography, dpi=dpi)
     width, height = Image.open(io.BytesIO(png)).size
     assert (width, height) == (int(297 / 25.4 * dpi), int(210 / 25.4 * dpi))
 
@@ -54,9 +57,9 @@ def test_png_has_the_requested_size(scene, dpi):
 def test_png_matches_the_reference_rendering(scene, tmp_path):
     data, _, _ = scene
     actual = tmp_path / "actual.png"
-    actual.write_bytes(snapshot.render_png(snap(data), data.geography, dpi=60))
-    if not REFERENCE.exists():  # pragma: no cover - run once to create the reference
-        REFERENCE.write_bytes(actual.read_bytes())
+    actual.write_bytes(printed.render_png(snap(data), data.geography, dpi=60))
+    # A missing reference fails: it is made on purpose (see tests/reference/README.md).
+    assert REFERENCE.exists(), f"{REFERENCE} is missing; see tests/reference/README.md"
     assert compare_images(str(REFERENCE), str(actual), tol=2) is None
 
 
@@ -64,7 +67,7 @@ def test_png_shows_the_wards_in_their_class_colours(scene):
     data, _, _ = scene
     view = snap(data)
     image = np.asarray(Image.open(io.BytesIO(
-        snapshot.render_png(view, data.geography, dpi=100))).convert("RGB"))
+        printed.render_png(view, data.geography, dpi=100))).convert("RGB"))
     colours = {tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in view.classified.colours}
     present = {tuple(p) for p in image.reshape(-1, 3)[::7]}
     # the fills are drawn at 85 % opacity over white
@@ -84,11 +87,11 @@ def test_png_with_a_basemap_from_a_tile_server_and_without_one(scene):
 
     with http_server(answer) as base:
         tiles = maps.Basemap("Local tiles", f"{base}/{{z}}/{{x}}/{{y}}.png", "Local test tiles")
-        png = snapshot.render_png(snap(data, basemap=tiles), data.geography, dpi=60)
+        png = printed.render_png(snap(data, basemap=tiles), data.geography, dpi=60)
     pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)
     assert ((pixels[:, 0] > 200) & (pixels[:, 1] < 60) & (pixels[:, 2] > 200)).sum() > 1000
     down = maps.Basemap("Down", "http://127.0.0.1:9/{z}/{x}/{y}.png", "nobody")
-    png = snapshot.render_png(snap(data, basemap=down), data.geography, dpi=60)
+    png = printed.render_png(snap(data, basemap=down), data.geography, dpi=60)
     assert Image.open(io.BytesIO(png)).size == (701, 496)  # still a clean map
 
 
@@ -96,9 +99,10 @@ def test_pdf_text_holds_filters_legend_and_attributions(scene):
     data, _, _ = scene
     view = snap(data, marking="OFFICIAL-SENSITIVE")
     ranking = pd.DataFrame({"Rank": [1], "Ward": ["Toy Ward 3"], "Why": ["about 10 referrals"]})
-    pdf = snapshot.render_pdf(view, data.geography, priorities=ranking,
-                              notes=export.PDF_NOTES)
+    pdf = printed.render_pdf(view, data.geography, priorities=ranking,
+                              notes=(exports.PRIORITIES_NOTE,))
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    text = " ".join(text.split())  # long lines are wrapped on the page
     # 2 Jan 2023 - 31 Mar 2024, widened to the fixed 2-week bins holding its ends
     assert "26 Dec 2022 – 31 Mar 2024 (66 ISO weeks); all wards" in text
     for entry in view.classified.legend:
@@ -110,7 +114,7 @@ def test_pdf_text_holds_filters_legend_and_attributions(scene):
 
 def test_pdf_states_the_release_rules_not_the_old_ones(scene):
     data, _, _ = scene
-    pdf = snapshot.render_pdf(snap(data), data.geography, notes=export.PDF_NOTES)
+    pdf = printed.render_pdf(snap(data), data.geography, notes=(exports.PRIORITIES_NOTE,))
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     text = " ".join(text.split())
     for old_rule in ("show as <5", "rounded to the nearest 5", "'c' marks"):
@@ -121,39 +125,45 @@ def test_pdf_states_the_release_rules_not_the_old_ones(scene):
 def test_csv_holds_only_released_aggregates(scene):
     data, _, records = scene
     view = snap(data)
-    table = pd.read_csv(io.BytesIO(snapshot.export_csv(view)), dtype=str)
-    assert list(table.columns) == ["Ward", "Referrals", "Outreach activities", "Marking",
-                                   "Filters"]
+    table = pd.read_csv(io.BytesIO(tables.export_csv(view)), dtype=str)
+    assert list(table.columns) == ["Ward code", "Ward", "Referrals", "Outreach activities",
+                                   "Marking", "Filters"]
     assert len(table) == 24
+    assert table["Ward code"].tolist() == list(data.geography.ward_codes)
     assert not table["Referrals"].isin([str(n) for n in range(1, 5)]).any()
     released = data.release.counts(WARDS, EVERYTHING.window)
     assert table["Referrals"].tolist() == list(released.labels)
     assert table["Marking"].str.contains("SYNTHETIC DEMO DATA").all()
     refs = records[records[KIND] == "referral"]
-    text = snapshot.export_csv(view).decode()
+    text = tables.export_csv(view).decode()
     assert not any(f"{x:.1f}" in text for x in refs[X])
 
 
 def test_geojson_holds_only_polygons_with_released_figures(scene):
     data, _, _ = scene
     for cell_size in (None, 500):
-        collection = json.loads(snapshot.export_geojson(snap(data, cell_size=cell_size),
+        collection = json.loads(tables.export_geojson(snap(data, cell_size=cell_size),
                                                         data.geography))
         kinds = {f["geometry"]["type"] for f in collection["features"]}
         assert kinds <= {"Polygon", "MultiPolygon"}
-        referrals = [f["properties"]["Referrals"] for f in collection["features"]]
-        assert not set(referrals) & {str(n) for n in range(1, 5)}
+        referrals = [f["properties"]["referrals"] for f in collection["features"]]
+        labels = [f["properties"]["referrals_label"] for f in collection["features"]]
+        assert all(type(n) is int for n in referrals)  # numbers as numbers
+        assert not set(referrals) & set(range(1, 5))
         system = WARDS if cell_size is None else cell_size
         released = data.release.counts(system, EVERYTHING.window)
         positions = snap(data, cell_size=cell_size).areas.positions
-        assert sorted(referrals) == sorted(released.labels[i] for i in positions)
+        assert referrals == [int(released.values[i]) for i in positions]
+        assert labels == [released.labels[i] for i in positions]
+        outreach = [f["properties"]["outreach"] for f in collection["features"]]
+        assert all(type(n) is int for n in outreach)
         assert collection["marking"].endswith("SYNTHETIC DEMO DATA")
         assert "Open Government Licence" in collection["attribution"]
 
 
 def test_html_is_self_contained(scene):
     data, geometry, _ = scene
-    html = snapshot.render_html(snap(data), geometry).decode()
+    html = render_html(snap(data), data.geography).decode()
     assert "<script src=" not in html and "<link rel=\"stylesheet\" href=" not in html
     assert "L.map(" in html or "L.map (" in html or "L.map" in html
     assert "SYNTHETIC DEMO DATA" in html
@@ -166,10 +176,10 @@ def test_hostile_text_is_neutralised_in_exports(scene):
     wards.loc[1, "ward_name"] = "<script>alert(1)</script>"
     records = with_record_keys(generate_demo(wards, n_records=200).records)
     hostile = build_atlas_data(wards, records, synthetic=True, version="h", geomask_key=b"k")
-    view = snapshot.prepare_snapshot(hostile, EVERYTHING, marking="${alert(1)}")
-    csv_text = snapshot.export_csv(view).decode()
+    view = exports.prepare_snapshot(hostile, EVERYTHING, marking="${alert(1)}")
+    csv_text = tables.export_csv(view).decode()
     assert "'=HYPERLINK" in csv_text and "\n=HYPERLINK" not in csv_text
-    html = snapshot.render_html(view, maps.build_map_geometry(hostile.geography)).decode()
+    html = render_html(view, hostile.geography).decode()
     assert "<script>alert(1)" not in html and "${alert(1)}" not in html
 
 
@@ -183,12 +193,12 @@ def cli_settings(tmp_path):
     return settings
 
 
-@pytest.mark.parametrize("fmt", snapshot.FORMATS)
+@pytest.mark.parametrize("fmt", exports.FORMATS)
 def test_cli_writes_every_format_and_audits_it(cli_settings, tmp_path, fmt):
     out = tmp_path / f"briefing.{fmt}"
     args = ["--format", fmt, "--out", str(out), "--from", "2023-09-01", "--to", "24/12/2023",
             "--wards", ",".join(BARNET_WARD_CODES[:3]), "--by", "scheduler"]
-    assert export.main(args, cli_settings) == 0
+    assert cli.main(args, cli_settings) == 0
     assert out.stat().st_size > 100
     log = Store(cli_settings.database_url).read_audit()
     assert log["action"].tolist() == ["export"] and log["user"].tolist() == ["scheduler"]
@@ -198,12 +208,12 @@ def test_cli_writes_every_format_and_audits_it(cli_settings, tmp_path, fmt):
 
 def test_cli_rejects_bad_input(cli_settings, tmp_path, capsys):
     out = tmp_path / "x.csv"
-    assert export.main(["--format", "csv", "--out", str(out), "--wards", "E05000000"],
+    assert cli.main(["--format", "csv", "--out", str(out), "--wards", "E05000000"],
                        cli_settings) == 2
     assert "Unknown ward code(s): E05000000" in capsys.readouterr().err
     assert not out.exists()
     with pytest.raises(SystemExit):
-        export.main(["--format", "csv", "--out", str(out), "--from", "yesterday"],
+        cli.main(["--format", "csv", "--out", str(out), "--from", "yesterday"],
                     cli_settings)
 
 
@@ -235,18 +245,28 @@ def no_mathtext(monkeypatch):
 
 @pytest.mark.parametrize("marking", [MATH, "a$_$b"], ids=["formula", "unparsable"])
 def test_png_draws_dollars_in_the_marking_as_plain_text(dollar_scene, no_mathtext, marking):
-    view = snapshot.prepare_snapshot(dollar_scene, EVERYTHING, marking=marking,
+    view = exports.prepare_snapshot(dollar_scene, EVERYTHING, marking=marking,
                                      exported_at=EXPORTED_AT)
-    png = snapshot.render_png(view, dollar_scene.geography, dpi=60)
+    png = printed.render_png(view, dollar_scene.geography, dpi=60)
     assert Image.open(io.BytesIO(png)).size == (701, 496)
 
 
 def test_pdf_shows_dollars_and_backslashes_literally(dollar_scene, no_mathtext):
-    view = snapshot.prepare_snapshot(dollar_scene, EVERYTHING, marking=MATH,
+    view = exports.prepare_snapshot(dollar_scene, EVERYTHING, marking=MATH,
                                      exported_at=EXPORTED_AT)
     ranking = pd.DataFrame({"Rank": [1], "Ward": ["Cost $5 $_$"], "Why": ["$1 $2"]})
-    pdf = snapshot.render_pdf(view, dollar_scene.geography, priorities=ranking,
+    pdf = printed.render_pdf(view, dollar_scene.geography, priorities=ranking,
                               notes=("Spent $3 on $\\alpha$.",))
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert f"{MATH} — SYNTHETIC DEMO DATA" in text
     assert "Cost $5 $_$" in text and "$1 $2" in text and "Spent $3 on $\\alpha$." in text
+
+
+def write_reference() -> None:  # pragma: no cover - run by hand, see tests/reference/README.md
+    """Render the reference image on purpose (never from inside a test)."""
+    wards = toy_wards()
+    geography = build_geography(wards)
+    records = with_record_keys(generate_demo(wards, n_records=1500, seed=3).records)
+    data = build_atlas_data(wards, records, synthetic=True, version="e", geomask_key=b"k",
+                            geography=geography)
+    REFERENCE.write_bytes(printed.render_png(snap(data), data.geography, dpi=60))

@@ -1,4 +1,8 @@
-"""geodata and analysis must never import the UI: everything below it is plain Python."""
+"""Layers: dashboard -> exports -> analysis -> geodata; below the dashboard, no Streamlit.
+
+geodata and analysis never import the UI at all; exports may use folium-free web pieces
+(jinja2) and matplotlib but never Streamlit, so the export command line runs without it.
+"""
 
 import ast
 import subprocess
@@ -10,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 UI = {"streamlit", "folium", "streamlit_folium", "branca"}
 LAYERS = {"geodata": {"geodata"}, "analysis": {"geodata", "analysis"}}
+EXPORTS_OWN = {"geodata", "analysis", "exports"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -29,14 +34,39 @@ def test_lower_layers_do_not_import_the_ui_or_higher_layers(package):
     for path in sorted((ROOT / package).rglob("*.py")):
         modules = imported_modules(path)
         assert not modules & UI, f"{path} imports {modules & UI}"
-        ours = modules & {"geodata", "analysis", "dashboard"}
+        ours = modules & {"geodata", "analysis", "exports", "dashboard"}
         assert ours <= allowed_own, f"{path} imports {ours - allowed_own}"
+
+
+def test_exports_import_no_streamlit_nor_the_dashboard():
+    for path in sorted((ROOT / "exports").rglob("*.py")):
+        modules = imported_modules(path)
+        assert not modules & UI, f"{path} imports {modules & UI}"
+        ours = modules & {"geodata", "analysis", "exports", "dashboard"}
+        assert ours <= EXPORTS_OWN, f"{path} imports {ours - EXPORTS_OWN}"
+
+
+def test_exports_never_use_pyplot_nor_change_global_rc_params():
+    for path in sorted((ROOT / "exports").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                names |= {f"{node.module}.{alias.name}" for alias in node.names}
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+            elif isinstance(node, ast.Name):
+                names.add(node.id)
+        banned = {"matplotlib.pyplot", "rcParams", "rc_context", "matplotlib.use"}
+        assert not names & banned, f"{path} uses {names & banned}; build a Figure instead"
 
 
 def test_importing_every_lower_module_loads_no_ui():
     modules = [
         ".".join(p.relative_to(ROOT).with_suffix("").parts)
-        for package in LAYERS
+        for package in (*LAYERS, "exports")
         for p in (ROOT / package).rglob("*.py")
         if p.name not in ("__main__.py", "__init__.py")
     ]

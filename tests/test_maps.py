@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
+from analysis.classes import classify_counts
 from analysis.dataset import build_atlas_data
 from analysis.filters import Filters
 from analysis.views import compute_map_view
 from dashboard import maps
-from dashboard.classes import classify_counts
 from geodata.demo import generate_demo
 from geodata.geography import build_geography
 from geodata.release import snap_to_weeks

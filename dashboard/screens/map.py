@@ -3,9 +3,9 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
+from analysis.classes import LegendEntry, LegendSection, classify_counts, classify_rates
 from analysis.views import compute_map_view
 from dashboard import auth, cache, components, maps, sidebar
-from dashboard.classes import LegendEntry, LegendSection, classify_counts, classify_rates
 from dashboard.context_layers import build_context_layers
 from dashboard.export_panel import render_export_panel
 from geodata.escaping import escape_markdown

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import exports as snapshot
 from analysis.dataset import build_atlas_data
 from analysis.filters import DATE_PRESETS, Filters, preset_window
 from analysis.trends import block_series
 from analysis.views import compute_map_view
-from dashboard import maps, snapshot
 from geodata.release import DEFAULT_POLICY, geomask_points, snap_to_weeks
 from tests.adversarial.scene import GEOGRAPHY, TARGET_WINDOW, target_filters, world
 from tests.helpers import make_records, ward_centre
@@ -104,7 +104,7 @@ def test_a_viewers_pack_and_exports_have_no_outreach_points():
     analyst = snapshot.prepare_snapshot(data, target_filters(wards=wards))
     assert analyst.view.outreach_points is not None
     assert any(p.view.outreach_points is not None for p in snapshot.ward_snapshots(analyst, data))
-    html = snapshot.render(snap, "html", data, maps.build_map_geometry(GEOGRAPHY)).decode()
+    html = snapshot.render(snap, "html", data).decode()
     for x, y in analyst.view.outreach_points[:20]:
         assert f"{x:.1f}" not in html and f"{y:.1f}" not in html
 

@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from analysis.plan import compute_priorities
 from analysis.trends import block_series, campaign_periods, campaign_verdict, compare_periods
 from analysis.views import compute_map_view
-from dashboard import snapshot
+from exports import prepare_snapshot, printed, tables
 from geodata.release import window_of_bins
 from tests.adversarial.scene import (
     GEOGRAPHY,
@@ -101,11 +101,11 @@ def trend_outputs(data):
 def export_outputs(data):
     out = []
     for cell_size, detail in ((None, False), (500, True)):
-        snap = snapshot.prepare_snapshot(data, target_filters(wards=neighbours()[1]),
+        snap = prepare_snapshot(data, target_filters(wards=neighbours()[1]),
                                          cell_size=cell_size, exported_at=EXPORTED_AT,
                                          outreach_detail=detail)
-        out += [snapshot.export_csv(snap), snapshot.export_geojson(snap, GEOGRAPHY)]
-        pdf = snapshot.render_pdf(snap, GEOGRAPHY, ward_pages=True, data=data)
+        out += [tables.export_csv(snap), tables.export_geojson(snap, GEOGRAPHY)]
+        pdf = printed.render_pdf(snap, GEOGRAPHY, ward_pages=True, data=data)
         out.append([page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages])
     return out
 

@@ -8,9 +8,10 @@ import sqlite3
 import pandas as pd
 from PIL import Image
 
+import exports
 from analysis.dataset import build_atlas_data
 from analysis.filters import Filters
-from dashboard import maps, snapshot
+from exports.html import render_html
 from geodata.demo import generate_demo
 from geodata.geography import build_geography
 from geodata.release import snap_to_weeks
@@ -24,10 +25,10 @@ def test_html_snapshot_draws_the_wards_with_the_network_blocked(browser, tmp_pat
     records = with_record_keys(generate_demo(wards, n_records=800).records)
     data = build_atlas_data(wards, records, synthetic=True, version="h", geomask_key=b"k",
                             geography=geography)
-    view = snapshot.prepare_snapshot(
+    view = exports.prepare_snapshot(
         data, Filters(window=snap_to_weeks(dt.date(2023, 1, 2), dt.date(2024, 3, 31))))
     path = tmp_path / "snapshot.html"
-    path.write_bytes(snapshot.render_html(view, maps.build_map_geometry(geography)))
+    path.write_bytes(render_html(view, geography))
 
     context = browser.new_context()
     context.set_offline(True)
@@ -57,7 +58,7 @@ def test_each_download_button(atlas_server, page):
     page.get_by_role("button", name="Prepare the downloads").click()
     page.get_by_role("button", name="Download PNG").wait_for(timeout=120_000)
     files = {}
-    for fmt in snapshot.FORMATS:
+    for fmt in exports.FORMATS:
         wait_for_rerun(page)  # each download's audit entry reruns the page
         button = page.get_by_role("button", name=f"Download {fmt.upper()}")
         for _ in range(50):  # while a rerun replaces the buttons, old and new both show
@@ -82,7 +83,7 @@ def test_each_download_button(atlas_server, page):
         with sqlite3.connect(atlas_server.home / "atlas.sqlite") as db:
             exported = [r[0] for r in db.execute(
                 "select what from audit_log where action='export'")]
-        if set(snapshot.FORMATS) <= set(exported):
+        if set(exports.FORMATS) <= set(exported):
             break
         page.wait_for_timeout(200)
-    assert set(snapshot.FORMATS) <= set(exported)
+    assert set(exports.FORMATS) <= set(exported)

@@ -1,10 +1,12 @@
 """Exports from the command line, for scheduled briefings.
 
-``python -m dashboard.export --format png|pdf|html|csv|geojson --out FILE [--from DATE]
-[--to DATE] [--wards CODE,...] [--kind referral|outreach] [--layer wards|grid-500] ...``
+``python -m exports --format png|pdf|html|csv|geojson --out FILE [--from DATE] [--to DATE]
+[--wards CODE,...] [--kind referral|outreach] [--layer wards|grid-500] [--title TEXT]
+[--note TEXT ...] [--ward-pages] ...``
 
 It reads the same store and boundaries as the dashboard, applies the same release
-control, and records the export in the audit log. Exit status: 0 written, 2 bad input.
+control, and records the export in the audit log. It never imports Streamlit.
+Exit status: 0 written, 2 bad input.
 """
 
 from __future__ import annotations
@@ -17,23 +19,19 @@ from pathlib import Path
 
 from analysis.dataset import AtlasData, load_atlas_data
 from analysis.filters import PRESET_ALL, Filters, preset_window
-from analysis.plan import compute_priorities
-from dashboard import maps, snapshot
-from dashboard.url_state import LAYERS
+from exports.formats import FORMATS, PRIORITIES_NOTE, pack_priorities, render
+from exports.snapshot import MAX_NOTES, MAX_TITLE, prepare_snapshot
 from geodata.errors import AtlasDataError
 from geodata.geography import build_geography
-from geodata.release import DEFAULT_POLICY, load_geomask_key, snap_to_weeks
+from geodata.grid import CELL_SIZES
+from geodata.release import load_geomask_key, snap_to_weeks
 from geodata.schema import KINDS
 from geodata.settings import Settings, load_settings
 from geodata.store import Store
 from geodata.wards import load_cached_wards
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
-PDF_NOTES = (
-    "Disclosure control: " + " ".join(DEFAULT_POLICY.describe()),
-    "Priorities: wards are ranked by their outreach gap, the referrals that their own outreach "
-    "within 400 m would not cover at the borough's usual rate of outreach per referral.",
-)
+LAYERS = ("wards", *(f"grid-{size}" for size in CELL_SIZES))
 
 
 def _date(text: str) -> dt.date:
@@ -45,9 +43,10 @@ def _date(text: str) -> dt.date:
     raise argparse.ArgumentTypeError(f"expected a date such as 2023-09-24, not {text!r}")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m dashboard.export", description=__doc__)
-    parser.add_argument("--format", required=True, choices=snapshot.FORMATS)
+def _parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m exports", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--format", required=True, choices=FORMATS)
     parser.add_argument("--out", required=True, metavar="FILE")
     parser.add_argument("--from", dest="start", type=_date, help="first day (default: all)")
     parser.add_argument("--to", dest="end", type=_date, help="last day (default: all)")
@@ -55,7 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--kind", choices=KINDS, help="only referrals or only outreach")
     parser.add_argument("--layer", choices=LAYERS, default="wards")
     parser.add_argument("--dpi", type=int, default=200, help="PNG resolution (50-300)")
-    parser.add_argument("--marking", default=snapshot.DEFAULT_MARKING)
+    parser.add_argument("--marking", default=settings.marking,
+                        help="protective marking (default: ATLAS_MARKING or %(default)s)")
+    parser.add_argument("--title", default=None,
+                        help=f"the briefing's title (at most {MAX_TITLE} characters)")
+    parser.add_argument("--note", dest="notes", action="append", default=[], metavar="TEXT",
+                        help=f"a paragraph of notes; repeat for more (at most {MAX_NOTES} "
+                        "characters in all)")
     parser.add_argument("--ward-pages", action="store_true", help="PDF: a page per ward")
     parser.add_argument("--by", default="command line", help="who exports (audit log)")
     return parser
@@ -83,26 +88,20 @@ def export_view(data: AtlasData, store: Store, args: argparse.Namespace) -> byte
     """
     filters = _filters(data, args)
     cell_size = None if args.layer == "wards" else int(args.layer.split("-")[1])
-    snap = snapshot.prepare_snapshot(data, filters, cell_size=cell_size, marking=args.marking)
+    snap = prepare_snapshot(data, filters, cell_size=cell_size, marking=args.marking,
+                            title=args.title, notes="\n".join(args.notes))
     options: dict = {}
     if args.format == "png":
         options["dpi"] = args.dpi
     if args.format == "pdf":
-        ranking = compute_priorities(data, filters, cell_size=500, radius_m=400, sites=5)
-        options.update(priorities=_ranking(ranking.ward_gaps), notes=PDF_NOTES,
+        options.update(priorities=pack_priorities(data, filters), notes=(PRIORITIES_NOTE,),
                        ward_pages=args.ward_pages)
-    geometry = maps.build_map_geometry(data.geography) if args.format == "html" else None
-    content = snapshot.render(snap, args.format, data, geometry, **options)
+    content = render(snap, args.format, data, **options)
     store.audit(user=args.by, action="export", what=args.format,
                 details={"filters": snap.filters_text, "layer": args.layer,
-                         "marking": snap.marking, "file": Path(args.out).name})
+                         "marking": snap.marking, "title": snap.title,
+                         "file": Path(args.out).name})
     return content
-
-
-def _ranking(gaps):
-    columns = {"rank": "Rank", "name": "Ward", "referrals": "Referrals",
-               "outreach_nearby": "Outreach nearby", "reason": "Why"}
-    return gaps[list(columns)].rename(columns=columns)
 
 
 def _filters(data: AtlasData, args: argparse.Namespace) -> Filters:
@@ -135,8 +134,12 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     -------
     int
     """
-    args = _parser().parse_args(argv)
-    settings = settings or load_settings()
+    try:
+        settings = settings or load_settings()
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    args = _parser(settings).parse_args(argv)
     try:
         geography = build_geography(load_cached_wards(settings))
         store = Store(settings.database_url)

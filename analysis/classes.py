@@ -20,6 +20,10 @@ ZERO_COLOUR = "#ffffff"
 MAX_CLASSES = len(SEQUENTIAL)
 
 
+# Outreach symbols: orange, distinct from the blue-green choropleth for all CVD types.
+OUTREACH_COLOUR = "#d95f02"
+OUTREACH_EDGE = "#7f2704"
+
 # ColorBrewer RdBu (diverging, colour-blind safe): hot spots red, cold spots blue.
 HOTSPOT_COLOURS = {
     3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", 0: "#f7f7f7",
@@ -74,7 +78,9 @@ class Classified:
     legend: tuple[LegendEntry, ...]
 
 
-def classify_counts(counts: ReleasedCounts, *, noun: str = "referrals") -> Classified:
+def classify_counts(
+    counts: ReleasedCounts, *, noun: str = "referrals", among: ReleasedCounts | None = None
+) -> Classified:
     """Assign a colour class to each released count.
 
     Parameters
@@ -82,6 +88,10 @@ def classify_counts(counts: ReleasedCounts, *, noun: str = "referrals") -> Class
     counts : ReleasedCounts
     noun : str
         What is counted, for the labels.
+    among : ReleasedCounts, optional
+        The counts the classes are worked out from (default: ``counts``). A briefing pack
+        passes its overview's counts for every page, so that a ward has the same colour,
+        and the legend the same classes, on every page. ``counts`` must be among them.
 
     Returns
     -------
@@ -92,8 +102,11 @@ def classify_counts(counts: ReleasedCounts, *, noun: str = "referrals") -> Class
     >>> classify_counts(ReleasedCounts(np.array([0, 5, 40]))).class_labels
     ('0 referrals (none, or a few shown as 0)', '5 referrals', '40 referrals')
     """
-    return _classify(np.asarray(counts.values, dtype="float64"), noun=noun, unit=noun,
-                     decimals=0)
+    values = np.asarray(counts.values, dtype="float64")
+    basis = values if among is None else np.asarray(among.values, dtype="float64")
+    if among is not None and not np.isin(values, basis).all():
+        raise ValueError("counts must be among the counts the classes are worked out from")
+    return _classify(values, noun=noun, unit=noun, decimals=0, basis=basis)
 
 
 def classify_rates(counts: ReleasedCounts, population: np.ndarray) -> Classified:
@@ -115,17 +128,18 @@ def classify_rates(counts: ReleasedCounts, population: np.ndarray) -> Classified
     return _classify(rates, noun="referrals", unit="per 1,000 residents", decimals=2)
 
 
-def _classify(values, *, noun: str, unit: str, decimals: int) -> Classified:
+def _classify(values, *, noun: str, unit: str, decimals: int, basis=None) -> Classified:
+    basis = values if basis is None else basis
     small = f"1 to {DEFAULT_POLICY.k - 1}"
     entries = {"zero": LegendEntry(ZERO_COLOUR, f"0 {noun} (none, or a few shown as 0)")}
     if unit != noun:
         entries["zero"] = LegendEntry(ZERO_COLOUR, f"0 (none, or {small} shown as 0)")
-    positive = values > 0
-    bins = _breaks(values[positive])
-    members = np.searchsorted(bins, values[positive])
+    positive = basis[basis > 0]
+    bins = _breaks(positive)
+    members = np.searchsorted(bins, positive)
     palette = _palette(len(bins))
     for i in range(len(bins)):
-        in_class = values[positive][members == i]
+        in_class = positive[members == i]
         low, high = f"{in_class.min():,.{decimals}f}", f"{in_class.max():,.{decimals}f}"
         label = f"{low} {unit}" if low == high else f"{low}–{high} {unit}"
         entries[f"class{i}"] = LegendEntry(palette[i], label)
@@ -133,10 +147,13 @@ def _classify(values, *, noun: str, unit: str, decimals: int) -> Classified:
         f"class{int(np.searchsorted(bins, value))}" if value > 0 else "zero" for value in values
     ]
     order = ["zero"] + [f"class{i}" for i in range(len(bins))]
+    occurring = set(keys) | {
+        f"class{int(np.searchsorted(bins, value))}" if value > 0 else "zero" for value in basis
+    }
     return Classified(
         colours=tuple(entries[k].colour for k in keys),
         class_labels=tuple(entries[k].label for k in keys),
-        legend=tuple(entries[k] for k in order if k in keys),
+        legend=tuple(entries[k] for k in order if k in occurring),
     )
 
 
