@@ -72,8 +72,7 @@ def render_export_panel(
         )
         options = {
             "png": {"dpi": dpi},
-            "pdf": {"priorities": exports.pack_priorities(data, filters),
-                    "notes": (exports.PRIORITIES_NOTE,), "ward_pages": ward_pages},
+            "pdf": exports.pack_options(data, filters, ward_pages=ward_pages),
         }
         bar = st.progress(0.0, text="Preparing…")
         files = {}

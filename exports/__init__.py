@@ -21,6 +21,7 @@ from exports.formats import (
     PACK_PRIORITIES,
     PRIORITIES_NOTE,
     file_name,
+    pack_options,
     pack_priorities,
     render,
 )
@@ -29,6 +30,6 @@ from exports.snapshot import NO_TILES, TITLE, Snapshot, prepare_snapshot, ward_s
 
 __all__ = [
     "FORMATS", "MIME", "NO_TILES", "PACK_PRIORITIES", "PRIORITIES_NOTE", "TITLE",
-    "PackSection", "Snapshot", "file_name", "pack_priorities", "prepare_snapshot", "render",
-    "ward_snapshots",
+    "PackSection", "Snapshot", "file_name", "pack_options", "pack_priorities",
+    "prepare_snapshot", "render", "ward_snapshots",
 ]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from analysis.dataset import AtlasData, load_atlas_data
 from analysis.filters import PRESET_ALL, Filters, preset_window
-from exports.formats import FORMATS, PRIORITIES_NOTE, pack_priorities, render
+from exports.formats import FORMATS, pack_options, render
 from exports.snapshot import MAX_NOTES, MAX_TITLE, prepare_snapshot
 from geodata.errors import AtlasDataError
 from geodata.geography import build_geography
@@ -94,8 +94,7 @@ def export_view(data: AtlasData, store: Store, args: argparse.Namespace) -> byte
     if args.format == "png":
         options["dpi"] = args.dpi
     if args.format == "pdf":
-        options.update(priorities=pack_priorities(data, filters), notes=(PRIORITIES_NOTE,),
-                       ward_pages=args.ward_pages)
+        options.update(pack_options(data, filters, ward_pages=args.ward_pages))
     content = render(snap, args.format, data, **options)
     store.audit(user=args.by, action="export", what=args.format,
                 details={"filters": snap.filters_text, "layer": args.layer,

@@ -6,6 +6,7 @@ import pandas as pd
 
 from analysis.dataset import AtlasData
 from analysis.filters import Filters
+from analysis.outlook import next_week_summary
 from analysis.plan import compute_priorities
 from exports.html import render_html
 from exports.printed import render_pdf, render_png
@@ -35,6 +36,20 @@ def pack_priorities(data: AtlasData, filters: Filters) -> pd.DataFrame:
     return ranking_table(ranking.ward_gaps, "Ward")
 
 
+def pack_options(data: AtlasData, filters: Filters, *, ward_pages: bool = False) -> dict:
+    """Return the PDF pack's options: its priorities, their note, the "next week" summary.
+
+    The summary and its backtest use the same grid and radius as the priorities table.
+    """
+    return {
+        "priorities": pack_priorities(data, filters),
+        "notes": (PRIORITIES_NOTE,),
+        "ward_pages": ward_pages,
+        "outlook": next_week_summary(data, filters, cell_size=PACK_PRIORITIES["cell_size"],
+                                     radius_m=PACK_PRIORITIES["radius_m"]),
+    }
+
+
 def render(snapshot: Snapshot, fmt: str, data: AtlasData, **options) -> bytes:
     """Render one export format (see :data:`FORMATS`).
 
@@ -45,8 +60,8 @@ def render(snapshot: Snapshot, fmt: str, data: AtlasData, **options) -> bytes:
     data : AtlasData
         Its geography draws the areas; the PDF pack also reads its trends and ward pages.
     **options
-        ``dpi`` and ``size_mm`` for PNG; ``priorities``, ``notes``, ``ward_pages`` and
-        ``sections`` for PDF.
+        ``dpi`` and ``size_mm`` for PNG; ``priorities``, ``notes``, ``ward_pages``,
+        ``sections`` and ``outlook`` for PDF (:func:`pack_options`).
 
     Returns
     -------

@@ -28,7 +28,8 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from analysis.classes import OUTREACH_COLOUR, OUTREACH_EDGE
 from analysis.dataset import AtlasData
-from analysis.trends import ALL, COUNT, SERIES, WEEK, block_series
+from analysis.outlook import NextWeek
+from analysis.trends import ALL, COUNT, SERIES, WEEK, block_series, campaign_verdict
 from exports.snapshot import Snapshot, ward_snapshots
 from exports.tables import figures_table
 from geodata.escaping import escape_mathtext
@@ -335,6 +336,34 @@ def _series_chart(series: pd.DataFrame, noun: str) -> Callable:
     return draw
 
 
+def campaign_pages(data: AtlasData, snapshot: Snapshot) -> list[Figure]:
+    """Draw the campaign page: did the campaign week work (rates per week, the verdicts)."""
+    verdict = campaign_verdict(data, snapshot.view.filters)
+    if not verdict.changes:
+        return []
+    return [
+        *text_pages(snapshot, "Campaign week: did it work?",
+                    [*verdict.sentences, *verdict.method]),
+        *table_pages(snapshot, "Campaign week: rates per week", verdict.table()),
+    ]
+
+
+def next_week_pages(snapshot: Snapshot, outlook: NextWeek) -> list[Figure]:
+    """Draw the "next week" pages: the summary, each ward's emerging category, the backtest."""
+    pages = text_pages(snapshot, "Next week: where to go",
+                       [*outlook.sentences, *((outlook.note,) if outlook.note else ()),
+                        outlook.method])
+    if len(outlook.rows):
+        pages += table_pages(snapshot, "Next week: hot, emerging and under-served places",
+                             outlook.rows)
+    if len(outlook.wards):
+        pages += table_pages(snapshot, "Next week: each ward's emerging category", outlook.wards)
+    if outlook.backtest is not None:
+        pages += table_pages(snapshot, "How accurate this kind of map has been here",
+                             outlook.backtest.summary())
+    return pages
+
+
 def trends_pages(snapshot: Snapshot, sections: Sequence[PackSection]) -> list[Figure]:
     """Draw the trends page(s): each section's chart and sentences, two sections a page."""
     figures = []
@@ -395,6 +424,7 @@ def pack_pages(
     ward_pages: bool = False,
     data: AtlasData | None = None,
     sections: Sequence[PackSection] = (),
+    outlook: NextWeek | None = None,
 ) -> list[Figure]:
     """Build the pages of a briefing pack, numbered (see :func:`render_pdf`)."""
     pages = [map_page(snapshot, geography)]
@@ -406,6 +436,7 @@ def pack_pages(
         trend = [*trend_sections(data, snapshot), *sections]
         if trend:
             pages += trends_pages(snapshot, trend)
+        pages += campaign_pages(data, snapshot)
     elif sections:
         pages += trends_pages(snapshot, sections)
     paragraphs = []
@@ -418,6 +449,8 @@ def pack_pages(
         *snapshot.header_lines()[1:],
         *snapshot.attributions,
     ]
+    if outlook is not None:
+        pages += next_week_pages(snapshot, outlook)
     pages += text_pages(snapshot, "Notes, method, disclosure control and sources", paragraphs)
     if ward_pages and data is not None:
         for one in ward_snapshots(snapshot, data):
@@ -435,6 +468,7 @@ def render_pdf(
     ward_pages: bool = False,
     data: AtlasData | None = None,
     sections: Sequence[PackSection] = (),
+    outlook: NextWeek | None = None,
 ) -> bytes:
     """Render a briefing pack: map, figures, priorities, trends, notes, and ward pages.
 
@@ -452,14 +486,18 @@ def render_pdf(
     data : AtlasData, optional
         For the trends page and the ward pages.
     sections : sequence of PackSection
-        More sections for the trends page (a campaign verdict, say).
+        More sections for the trends page.
+    outlook : NextWeek, optional
+        The "next week" summary (:func:`analysis.outlook.next_week_summary`), printed as
+        its own pages: the places, each ward's emerging category and the backtest.
 
     Returns
     -------
     bytes
     """
     pages = pack_pages(snapshot, geography, priorities=priorities, notes=notes,
-                       ward_pages=ward_pages, data=data, sections=sections)
+                       ward_pages=ward_pages, data=data, sections=sections,
+                       outlook=outlook)
     buffer = io.BytesIO()
     with PdfPages(buffer, metadata={"Title": snapshot.title, "Subject": snapshot.marking}) as pdf:
         for fig in pages:

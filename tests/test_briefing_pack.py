@@ -198,3 +198,23 @@ def test_the_export_cli_runs_with_streamlit_unimportable(tmp_path):
     assert run.returncode == 0, run.stderr
     text = " ".join(pdf_text(out.read_bytes()))
     assert "Weekly briefing" in text and "For the partnership meeting." in text
+
+
+def test_the_pack_prints_the_campaign_verdict_and_the_next_week_summary(data):
+    from analysis.trends import campaign_verdict
+
+    filters = Filters(window=WINDOW)
+    snap = exports.prepare_snapshot(data, filters, exported_at=EXPORTED_AT)
+    options = exports.pack_options(data, filters)
+    pages = pdf_text(exports.render(snap, "pdf", data, **options))
+    text = " ".join(pages)
+    # The pack's own words come from the same objects the pages show, never retyped.
+    for sentence in campaign_verdict(data, filters).sentences:
+        assert " ".join(sentence.split()) in text
+    outlook = options["outlook"]
+    assert outlook.sentences
+    for sentence in outlook.sentences:
+        assert " ".join(sentence.split()) in text
+    headings = [p for p in pages if p and "Next week: where to go" in p]
+    assert headings, "the pack has a next-week page"
+    assert any("How accurate this kind of map has been here" in p for p in pages)
