@@ -16,7 +16,7 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from analysis.dataset import DEMO_RECORDS, AtlasData, load_atlas_data
+from analysis.dataset import AtlasData, load_atlas_data
 from analysis.filters import Filters
 from analysis.hotspots import warm_up
 from analysis.plan import Priorities, compute_priorities
@@ -98,7 +98,7 @@ def atlas_data() -> AtlasData | None:
         version,
         config.database_url,
         store().data_version(),
-        DEMO_RECORDS,
+        config.demo_records,
     )
 
 

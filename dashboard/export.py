@@ -88,7 +88,7 @@ def export_view(data: AtlasData, store: Store, args: argparse.Namespace) -> byte
     if args.format == "png":
         options["dpi"] = args.dpi
     if args.format == "pdf":
-        ranking = compute_priorities(data, filters, cell_size=500, radius_m=400, sites=5)
+        ranking = compute_priorities(data, filters)
         options.update(priorities=_ranking(ranking.ward_gaps), notes=PDF_NOTES,
                        ward_pages=args.ward_pages)
     geometry = maps.build_map_geometry(data.geography) if args.format == "html" else None

@@ -63,7 +63,7 @@ def render_export_panel(
             data, filters, cell_size=cell_size, extent=extent, marking=marking,
             basemap=basemap, outreach_detail=access.at_least(ANALYST),
         )
-        ranking = compute_priorities(data, filters, cell_size=500, radius_m=400, sites=5)
+        ranking = compute_priorities(data, filters)
         options = {
             "png": {"dpi": dpi},
             "pdf": {"priorities": ranking_table(ranking.ward_gaps, "Ward"), "notes": PDF_NOTES,

@@ -19,7 +19,7 @@ state, filters = sidebar.render_filters(data, layers=False)
 
 st.title("Priorities: where outreach should go next")
 st.caption(escape_markdown(  # ward names come from the boundary file
-    filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True)))))
+    filters.describe(geography.ward_name_by_code)))
 left, middle, right = st.columns(3)
 cell_size = left.select_slider("Grid cell size (m)", CELL_SIZES, value=DEFAULT_CELL_SIZE,
                                key="p_cell")
