@@ -1,5 +1,8 @@
 """The Priorities page in a real browser: recommended sites and hot spots on the map."""
 
+from playwright.sync_api import expect
+
+from dashboard.classes import HOTSPOT_COLOURS
 from tests.e2e.test_map_page import ARTIFACTS, map_frame
 
 
@@ -9,13 +12,8 @@ def test_recommended_sites_are_on_the_map(atlas_server, page):
     page.get_by_text("Recommended sites", exact=True).first.wait_for()
     frame = map_frame(page)
     sites = frame.locator('[aria-label^="Recommended site"]')
-    sites.first.wait_for()
-    for _ in range(100):
-        if sites.count() == 5:
-            break
-        page.wait_for_timeout(100)
-    assert sites.count() == 5
+    expect(sites).to_have_count(5)
     assert sorted(sites.all_inner_texts()) == ["1", "2", "3", "4", "5"]
-    hot = frame.locator('path.leaflet-interactive[fill="#b2182b"]')  # hot spot, 99 %
+    hot = frame.locator(f'path.leaflet-interactive[fill="{HOTSPOT_COLOURS[3]}"]')  # 99 % hot
     assert hot.count() > 0
     page.screenshot(path=str(ARTIFACTS / "priorities.png"), full_page=True)
