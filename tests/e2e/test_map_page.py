@@ -21,7 +21,7 @@ SYMBOL_FILLS = (OUTREACH_COLOUR, CRIME_COLOUR, INDICATOR_COLOUR)  # drawn as sym
 ARTIFACTS = ROOT / "tests" / "artifacts"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-WAIT_MS = 30_000
+WAIT_MS = 30_000  # for expect(), which does not follow the page's default timeout
 
 # Streamlit marks its app root with the script's state: "initial", "running",
 # "rerunRequested" or "notRunning" (idle, every element of the run delivered).
@@ -36,13 +36,13 @@ _ARM = f"""() => {{
 _RERUN_DONE = f"() => window.__atlasRerun === true && ({_IDLE})()"
 
 
-def wait_until_idle(page, timeout: float = WAIT_MS) -> None:
-    """Wait until the app's script has finished its run (after a load, or a rerun seen)."""
+def wait_until_idle(page, timeout: float | None = None) -> None:
+    """Wait until the app's script has finished its run (timeout: the page's default)."""
     page.wait_for_function(_IDLE, timeout=timeout)
 
 
 @contextmanager
-def rerun(page, timeout: float = WAIT_MS):
+def rerun(page, timeout: float | None = None):
     """Wait, after the block's action, for the rerun it starts to begin and to finish."""
     wait_until_idle(page, timeout)  # a run still going would end and look like ours
     page.evaluate(_ARM)
@@ -51,17 +51,10 @@ def rerun(page, timeout: float = WAIT_MS):
 
 
 def map_frame(page):
-    """Return the map component's frame once its page has loaded."""
-    page.wait_for_function(
-        f"""() => {{
-            const frame = document.querySelector('{MAP_IFRAME}');
-            const doc = frame && frame.contentDocument;
-            return !!doc && doc.location.href.includes('st_folium')
-                && doc.readyState === 'complete';
-        }}""",
-        timeout=WAIT_MS,
-    )
-    return page.wait_for_selector(MAP_IFRAME).content_frame()
+    """Return the map component's frame once it has loaded the component's page."""
+    frame = page.wait_for_selector(MAP_IFRAME).content_frame()
+    frame.wait_for_url(re.compile("st_folium"))  # returns at once when already there
+    return frame
 
 
 def ward_paths(page, expected: int) -> int:

@@ -12,7 +12,7 @@ def test_recommended_sites_are_on_the_map(atlas_server, page):
     page.get_by_text("Recommended sites", exact=True).first.wait_for()
     frame = map_frame(page)
     sites = frame.locator('[aria-label^="Recommended site"]')
-    expect(sites).to_have_count(5)
+    expect(sites).to_have_count(5, timeout=120_000)
     assert sorted(sites.all_inner_texts()) == ["1", "2", "3", "4", "5"]
     hot = frame.locator(f'path.leaflet-interactive[fill="{HOTSPOT_COLOURS[3]}"]')  # 99 % hot
     assert hot.count() > 0
