@@ -20,6 +20,7 @@ run: setup assets wards
 
 test: setup-dev assets chromium node_modules/.installed
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 # Only the fast tests (no browser).
@@ -31,6 +32,7 @@ e2e: setup-dev assets chromium node_modules/.installed
 
 lint: setup-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev

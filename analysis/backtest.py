@@ -310,7 +310,8 @@ def fold_origins(
     """
     if train_bins < 1 or test_bins < 1:
         raise ValueError("training and test periods must hold at least one bin each")
-    origins, origin = [], last_bin - test_bins
+    origins: list[int] = []
+    origin = last_bin - test_bins
     while origin - train_bins + 1 >= first_bin and len(origins) < folds:
         origins.append(origin)
         origin -= test_bins

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -20,10 +19,8 @@ from geodata.release import (
     window_of_bins,
 )
 from geodata.schema import IS_SYNTHETIC
+from geodata.settings import DEFAULT_DEMO_RECORDS
 from geodata.store import Store
-
-# Records in the synthetic demo shown while the store holds none.
-DEMO_RECORDS = int(os.environ.get("ATLAS_DEMO_RECORDS", "1000"))
 
 
 @dataclass(frozen=True)
@@ -160,7 +157,7 @@ def load_atlas_data(
     geography: Geography,
     *,
     geomask_key: bytes,
-    demo_records: int = DEMO_RECORDS,
+    demo_records: int = DEFAULT_DEMO_RECORDS,
 ) -> AtlasData:
     """Load the working data: stored records, or the synthetic demo while none are stored.
 

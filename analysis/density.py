@@ -155,9 +155,9 @@ def smooth_counts(
     if bandwidth_m is None:
         used = counts > 0
         bandwidth_m = default_bandwidth(grid.centroids()[used], counts[used])
-    raster = np.zeros(grid.n_rows * grid.n_cols)
-    raster[grid.full_codes] = counts
-    raster = raster.reshape(grid.n_rows, grid.n_cols)
+    flat = np.zeros(grid.n_rows * grid.n_cols)
+    flat[grid.full_codes] = counts
+    raster = flat.reshape(grid.n_rows, grid.n_cols)
     sigma = bandwidth_m / grid.cell_size
     density = ndimage.gaussian_filter(raster, sigma=sigma, mode="constant", truncate=3.0)
     radius = int(np.ceil(sigma))

@@ -282,7 +282,7 @@ def emerging_hotspots(
     hot, cold = (classes >= 1).sum(axis=0), (classes <= -1).sum(axis=0)
     needs_trend = ((classes[-1] >= 1) & (hot >= PERSISTENT_SHARE * steps)) | (
         (classes[-1] <= -1) & (cold >= PERSISTENT_SHARE * steps))
-    for i in np.flatnonzero(needs_trend):
+    for i in map(int, np.flatnonzero(needs_trend)):
         trend[i], trend_p[i] = mann_kendall(z[:, i])
     for i in range(cube.shape[1]):
         categories.append(categorise(classes[:, i], int(trend[i])))

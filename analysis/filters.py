@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,7 +65,7 @@ class Filters:
         """Return the chosen categories of a kind (empty means all)."""
         return self.referral_categories if kind == REFERRAL else self.outreach_categories
 
-    def describe(self, ward_names: dict[str, str] | None = None) -> str:
+    def describe(self, ward_names: Mapping[str, str] | None = None) -> str:
         """Say in words what the filters select, for captions and exports."""
         names = ward_names or {}
         wards = ", ".join(names.get(c, c) for c in self.wards) if self.wards else "all wards"

@@ -205,7 +205,7 @@ def next_week_summary(
         "hot periods": [f"{int(ward_result.hot_steps()[i])} of {len(ward_result.windows)}"
                         for i in wards],
     })
-    flagged = [i for i in cells if cell_result.categories[i] != NONE]
+    flagged = [int(i) for i in cells if cell_result.categories[i] != NONE]
     cell_table = pd.DataFrame({
         "place": [place_name(geo, cell_size, i) for i in flagged],
         "category": [cell_result.categories[i] for i in flagged],

@@ -18,6 +18,8 @@ from analysis.filters import Filters, outreach_mask
 from analysis.hotspots import CLASS_LABELS, HotspotResult, compute_hotspots, grid_weights
 from analysis.priorities import (
     AREA,
+    DEFAULT_RADIUS_M,
+    DEFAULT_SITES,
     SiteRecommendation,
     outreach_within,
     rank_outreach_gaps,
@@ -25,7 +27,7 @@ from analysis.priorities import (
 )
 from analysis.trends import describe_window
 from geodata.geography import ward_positions
-from geodata.grid import CELL_SIZES
+from geodata.grid import CELL_SIZES, DEFAULT_CELL_SIZE
 from geodata.release import WARDS
 from geodata.schema import OUTREACH
 
@@ -86,9 +88,9 @@ def compute_priorities(
     data: AtlasData,
     filters: Filters,
     *,
-    cell_size: int,
-    radius_m: float,
-    sites: int,
+    cell_size: int = DEFAULT_CELL_SIZE,
+    radius_m: float = DEFAULT_RADIUS_M,
+    sites: int = DEFAULT_SITES,
     venues: pd.DataFrame | None = None,
     bandwidth_m: float | None = None,
     population: dict[str, float] | None = None,
@@ -101,11 +103,13 @@ def compute_priorities(
     filters : Filters
         Window, wards and categories (both kinds are used whatever ``filters.kinds``).
     cell_size : int
-        One of :data:`geodata.grid.CELL_SIZES`.
+        One of :data:`geodata.grid.CELL_SIZES` (default
+        :data:`geodata.grid.DEFAULT_CELL_SIZE`).
     radius_m : float
-        Walking radius R.
+        Walking radius R (default :data:`analysis.priorities.DEFAULT_RADIUS_M`).
     sites : int
-        How many sites to recommend (K).
+        How many sites to recommend, K (default :data:`analysis.priorities.DEFAULT_SITES`).
+        Exports and the benchmark use these defaults, as the page does before any change.
     venues : pandas.DataFrame, optional
         Candidate venues (``name, x, y`` in metres); grid centres otherwise.
     bandwidth_m : float, optional

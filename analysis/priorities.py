@@ -120,11 +120,11 @@ def rank_outreach_gaps(
 
 
 def _reason(referrals: int, outreach: int, radius_m: float, period: str) -> str:
-    referrals = f"about {referrals:,} referrals"
+    demand = f"about {referrals:,} referrals"
     visits = "no outreach activity" if outreach == 0 else (
         f"{outreach:,} outreach activit{'y' if outreach == 1 else 'ies'}"
     )
-    return f"{referrals} in {period}; {visits} within {radius_m:,.0f} m"
+    return f"{demand} in {period}; {visits} within {radius_m:,.0f} m"
 
 
 @dataclass(frozen=True)

@@ -188,9 +188,9 @@ class PeriodRates:
 
     measure: str
     area: str
-    counts: tuple[int, int, int]
-    per_week: tuple[float, float, float]
-    labels: tuple[str, str, str]
+    counts: tuple[int, ...]
+    per_week: tuple[float, ...]
+    labels: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,7 @@ class CampaignVerdict:
         How the figures and the test work, in plain English.
     """
 
-    periods: tuple[WeekWindow, WeekWindow, WeekWindow]
+    periods: tuple[WeekWindow, ...]
     rates: tuple[PeriodRates, ...]
     changes: tuple[RateChange, ...]
     method: tuple[str, ...]
@@ -259,7 +259,7 @@ class CampaignVerdict:
         )
 
 
-def period_names(periods) -> tuple[str, str, str]:
+def period_names(periods) -> tuple[str, ...]:
     """Name the three periods for table headings, with their dates."""
     before, during, after = periods
     return (
@@ -374,7 +374,7 @@ def _noisy_poisson(mean: float, noise_variance: float) -> tuple[np.ndarray, np.n
 def campaign_verdict(
     data: AtlasData,
     filters: Filters,
-    periods: tuple[WeekWindow, WeekWindow, WeekWindow] | None = None,
+    periods: tuple[WeekWindow, ...] | None = None,
     *,
     ward_names: dict[str, str] | None = None,
 ) -> CampaignVerdict:
@@ -405,7 +405,7 @@ def campaign_verdict(
         presets = campaign_periods(policy)
         periods = tuple(presets.values())
     geography = data.geography
-    names = ward_names or dict(zip(geography.ward_codes, geography.ward_names, strict=True))
+    names = ward_names or geography.ward_name_by_code
     areas: list[tuple[str, tuple[str, ...]]] = [(BOROUGH_NAME, ())]
     if filters.wards and len(set(filters.wards)) < len(geography.ward_codes):
         areas.append((_name_wards(filters.wards, names), tuple(filters.wards)))

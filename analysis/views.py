@@ -52,7 +52,7 @@ class AreaCounts:
 
     def table(self) -> pd.DataFrame:
         """Return the figures as shown, one row per area: code, name, referrals, outreach."""
-        data = {AREA_CODE: self.codes, AREA_NAME: self.names}
+        data: dict[str, object] = {AREA_CODE: self.codes, AREA_NAME: self.names}
         if self.referrals is not None:
             data[REFERRALS] = self.referrals.labels
             data[REFERRALS_SHOWN] = self.referrals.values

@@ -67,7 +67,7 @@ def main() -> None:
     }
     warm_up()
     started = time.perf_counter()
-    compute_priorities(data, filters[1], cell_size=500, radius_m=400, sites=5)
+    compute_priorities(data, filters[1])
     result["priorities_first_s"] = round(time.perf_counter() - started, 2)
     result.update(_raw_points(store, filters[1].window.start))
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

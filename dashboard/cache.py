@@ -1,7 +1,9 @@
 """All caching of the app, in one place.
 
 Caches are keyed by hashable values only (file versions, the store's data version, the
-database URL), never by a GeoDataFrame. Everything cached here is shared between users, so
+database URL), never by a GeoDataFrame: the working data (:class:`AtlasData`) is keyed by
+its data version through ``hash_funcs``, so a cached function takes it as an ordinary
+argument and no caller passes a version by hand. Everything cached here is shared between users, so
 it holds only what any signed-in user may see the aggregates of: the ward geography, the
 record index (referral locations only as ward and cell codes, outreach points geomasked)
 and display geometry.
@@ -16,7 +18,7 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from analysis.dataset import DEMO_RECORDS, AtlasData, load_atlas_data
+from analysis.dataset import AtlasData, load_atlas_data
 from analysis.filters import Filters
 from analysis.hotspots import warm_up
 from analysis.outlook import NextWeek, next_week_summary
@@ -99,7 +101,7 @@ def atlas_data() -> AtlasData | None:
         version,
         config.database_url,
         store().data_version(),
-        DEMO_RECORDS,
+        config.demo_records,
     )
 
 
@@ -109,28 +111,40 @@ def clear_all() -> None:
     st.cache_data.clear()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+def data_version(data: AtlasData) -> str:
+    """Return the cache key of the working data: its version, which follows the records.
+
+    The data holds the exact records inside its release (which refuses to be pickled or
+    hashed), so caches never look inside it; the version covers the records and the stored
+    ward figures, and new boundaries clear every cache (:func:`clear_all`).
+    """
+    return data.version
+
+
+# How cached functions hash the arguments Streamlit cannot hash by value.
+HASH_FUNCS = {AtlasData: data_version}
+
+
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=HASH_FUNCS)
 def priorities(
-    version: str,
+    data: AtlasData,
     filters: Filters,
     cell_size: int,
     radius_m: float,
     sites: int,
     bandwidth_m: float | None,
-    venues_key: str | None,
-    _data: AtlasData,
-    _venues: pd.DataFrame | None,
-    _population: dict[str, float],
+    venues: pd.DataFrame | None,
+    population: dict[str, float],
 ) -> Priorities:
     """Return the Priorities view, computed once per data version, filters and parameters.
 
-    ``version`` covers the data and the stored population; ``venues_key`` is a hash of
-    the venue file. The result is computed from released counts only, so it may
-    be shared.
+    ``data`` is keyed by its version (:func:`data_version`); the venues (a few thousand rows
+    at most) and the population by their contents. The result is computed from released
+    counts only, so it may be shared.
     """
     return compute_priorities(
-        _data, filters, cell_size=cell_size, radius_m=radius_m, sites=sites,
-        venues=_venues, bandwidth_m=bandwidth_m, population=_population,
+        data, filters, cell_size=cell_size, radius_m=radius_m, sites=sites,
+        venues=venues, bandwidth_m=bandwidth_m, population=population,
     )
 
 

@@ -9,8 +9,6 @@ allowlisted, escaped fields reach tooltips; no referral location is ever drawn.
 
 from __future__ import annotations
 
-import functools
-import os
 from dataclasses import dataclass
 
 import folium
@@ -20,14 +18,15 @@ import shapely
 from branca.element import MacroElement
 from folium.utilities import JsCode
 from jinja2 import Template
-from pyproj import Transformer
 
 from analysis.classes import OUTREACH_COLOUR, OUTREACH_EDGE, Classified
 from analysis.views import AreaCounts, MapView
 from dashboard import assets
 from geodata.escaping import escape_text
 from geodata.geography import Geography
+from geodata.projection import to_lonlat, to_metric
 from geodata.schema import CRS_METRIC, CRS_WGS84
+from geodata.settings import load_settings
 
 # The short form on the map itself; the full text is shown under every map.
 MAP_ATTRIBUTION = "Boundaries: ONS, OGL v3.0. © Crown copyright and database right"
@@ -68,8 +67,9 @@ def available_basemaps() -> tuple[Basemap, ...]:
     -------
     tuple of Basemap
     """
+    tiles = load_settings().tiles
     maps = [NO_BASEMAP]
-    if os.environ.get("ATLAS_TILES_OSM", "1") != "0":
+    if tiles.openstreetmap:
         maps.append(
             Basemap(
                 "OpenStreetMap",
@@ -77,15 +77,8 @@ def available_basemaps() -> tuple[Basemap, ...]:
                 "© OpenStreetMap contributors",
             )
         )
-    custom = os.environ.get("ATLAS_TILES_URL")
-    if custom:
-        maps.append(
-            Basemap(
-                os.environ.get("ATLAS_TILES_NAME", "Configured tiles"),
-                custom,
-                os.environ.get("ATLAS_TILES_ATTRIBUTION", "Tiles: configured tile server"),
-            )
-        )
+    if tiles.url:
+        maps.append(Basemap(tiles.name, tiles.url, tiles.attribution))
     return tuple(maps)
 
 
@@ -111,22 +104,6 @@ class _Attribution(MacroElement):
         super().__init__()
         self._name = "Attribution"
         self.text = text
-
-
-@functools.cache
-def _transformer(source: str, target: str) -> Transformer:
-    # Building a transformer costs tens of milliseconds: build each one once per process.
-    return Transformer.from_crs(source, target, always_xy=True)
-
-
-def to_lonlat(x, y) -> tuple[np.ndarray, np.ndarray]:
-    """Turn British National Grid eastings and northings into longitudes and latitudes."""
-    return _transformer(CRS_METRIC, CRS_WGS84).transform(np.asarray(x), np.asarray(y))
-
-
-def to_metric(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """Turn longitudes and latitudes into British National Grid eastings and northings."""
-    return _transformer(CRS_WGS84, CRS_METRIC).transform(np.asarray(lon), np.asarray(lat))
 
 
 def extent_from_bounds(bounds: dict | None) -> tuple[float, float, float, float] | None:

@@ -14,12 +14,12 @@ from matplotlib.figure import Figure
 from streamlit_folium import st_folium
 
 from analysis.backtest import LAST, METHODS, UNIFORM, Backtest
+from analysis.classes import LegendEntry, LegendSection
 from analysis.emerging import NONE, PATTERNS
 from analysis.filters import Filters
 from analysis.outlook import NextWeek
 from analysis.priorities import DEFAULT_RADIUS_M
 from dashboard import cache, components, maps
-from dashboard.classes import LegendEntry, LegendSection
 from geodata.escaping import escape_markdown
 from geodata.grid import CELL_SIZES, DEFAULT_CELL_SIZE
 

@@ -94,7 +94,7 @@ def render_filters(data: AtlasData, *, layers: bool = True) -> tuple[ViewState, 
     """
     _seed_from_url(data)
     first, last = data.first_day or dt.date.today(), data.last_day or dt.date.today()
-    names = dict(zip(data.geography.ward_codes, data.geography.ward_names, strict=True))
+    names = data.geography.ward_name_by_code
     with st.sidebar:
         st.header("Filters")
         preset = st.selectbox(

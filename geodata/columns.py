@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from geodata.text import normalise as normalise_header
+
 SOURCE_ID = "source_id"
 LATITUDE = "latitude"
 LONGITUDE = "longitude"
@@ -71,12 +73,6 @@ IDENTIFIER_PATTERNS = (
 _IDENTIFIER = re.compile("|".join(IDENTIFIER_PATTERNS))
 # Names of areas are not names of people.
 _AREA_PREFIX = re.compile(r"^(lsoa|msoa|oa|ward|borough|lad|district|area|police force)\b")
-
-
-def normalise_header(name: object) -> str:
-    """Return a header in comparable form: ``" Date of Referral "`` -> ``"date of referral"``."""
-    text = re.sub(r"[^a-z0-9]+", " ", str(name).lower().replace("&", " and "))
-    return re.sub(r"\s+", " ", text).strip()
 
 
 _LOOKUP = {syn: field for field, syns in FIELD_SYNONYMS.items() for syn in syns}

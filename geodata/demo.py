@@ -22,17 +22,15 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from geodata import vocab
 from geodata.locate import ward_codes_of
+from geodata.projection import to_metric
 from geodata.schema import (
     AGE_GROUP,
     CAMPAIGN_END,
     CAMPAIGN_START,
     CATEGORY,
-    CRS_METRIC,
-    CRS_WGS84,
     DATE,
     KIND,
     NATIONALITY_GROUP,
@@ -224,8 +222,7 @@ def generate_demo(
 
 
 def _hub_coordinates() -> np.ndarray:
-    to_metric = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
-    x, y = to_metric.transform([h.lon for h in HUBS], [h.lat for h in HUBS])
+    x, y = to_metric([h.lon for h in HUBS], [h.lat for h in HUBS])
     return np.column_stack([x, y])
 
 

@@ -7,8 +7,10 @@ codes records against it, analysis computes over its areas, the dashboard draws 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from types import MappingProxyType
 
 import geopandas as gpd
 import numpy as np
@@ -68,6 +70,11 @@ class Geography:
     def ward_names(self) -> tuple[str, ...]:
         """Ward names in index order."""
         return tuple(str(n) for n in self.wards[WARD_NAME])
+
+    @cached_property
+    def ward_name_by_code(self) -> Mapping[str, str]:
+        """Ward name per ward code (the one lookup every page and export uses); read-only."""
+        return MappingProxyType(dict(zip(self.ward_codes, self.ward_names, strict=True)))
 
     def ward_of(self, x, y) -> np.ndarray:
         """Return the ward position of each point (-1 outside every ward).

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from geodata import vocab
 from geodata.columns import (
@@ -49,6 +48,7 @@ from geodata.parsing import (
     parse_numbers,
 )
 from geodata.postcodes import is_postcode, lookup_postcodes, normalise_postcodes
+from geodata.projection import transformer
 from geodata.readers import GEOM_X, GEOM_Y, ROW_NUMBER, RawTable, read_records
 from geodata.schema import (
     AGE_GROUP,
@@ -95,7 +95,7 @@ UNKNOWN_KIND = "unknown kind (use referral or outreach)"
 BAD_MONTH = "unreadable month (use 2023-01)"
 NO_CRIME_TYPE = "no crime type"
 
-_TO_METRIC = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+_TO_METRIC = transformer(CRS_WGS84, CRS_METRIC)
 _KIND_WORDS = {
     REFERRAL: {"referral", "referrals", "nrm", "nrm referral", "duty to notify", "dtn"},
     OUTREACH: {"outreach", "outreach activity", "activity", "visit", "patrol"},

@@ -245,7 +245,9 @@ def _read_csv(data: bytes, name: str, limits: InputLimits) -> RawTable:
         )
     _check_columns(len(header), name, limits)
     width = len(header)
-    good, numbers, broken = [], [], []
+    good: list[list[str]] = []
+    numbers: list[int] = []
+    broken: list[tuple[int, str]] = []
     for offset, row in enumerate(rows):
         number = offset + 2
         if not any(cell.strip() for cell in row):

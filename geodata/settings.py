@@ -14,7 +14,16 @@ variable                  meaning
 ``ATLAS_HTTP_TIMEOUT``    seconds before a download gives up (default 30)
 ``ATLAS_MARKING``         protective marking printed on every export (default
                           ``OFFICIAL-SENSITIVE``; an export can override it)
+``ATLAS_LOCAL_ROLE``      role of everyone when no sign-in is configured (default admin)
+``ATLAS_DEMO_RECORDS``    records in the synthetic demo shown while the store is empty
+                          (default 1000)
+``ATLAS_VOCAB_FILE``      TOML file replacing the referral sources and outreach teams
+                          (see :mod:`geodata.vocab`)
 ========================  ===========================================================
+
+Basemaps (:class:`TileSettings`): OpenStreetMap's tiles are offered unless
+``ATLAS_TILES_OSM=0``; ``ATLAS_TILES_URL`` adds another tile server (say, one inside a police
+network), named by ``ATLAS_TILES_NAME`` and credited by ``ATLAS_TILES_ATTRIBUTION``.
 
 Limits on uploaded and imported files, checked before a file is parsed (record imports on
 the Data page and ``python -m geodata import``; the venue upload on the Priorities page,
@@ -84,6 +93,31 @@ class InputLimits:
     max_xlsx_ratio: int
 
 
+DEFAULT_DEMO_RECORDS = 1000
+
+
+@dataclass(frozen=True)
+class TileSettings:
+    """Which basemap tile servers the map offers (none is always offered too).
+
+    Attributes
+    ----------
+    openstreetmap : bool
+        Offer OpenStreetMap's public tiles.
+    url : str or None
+        A configured tile server's URL template.
+    name : str
+        Its name in the basemap list.
+    attribution : str
+        Its attribution line.
+    """
+
+    openstreetmap: bool = True
+    url: str | None = None
+    name: str = "Configured tiles"
+    attribution: str = "Tiles: configured tile server"
+
+
 # The role of everyone in local single-user mode (no sign-in configured): a briefing-room
 # screen or a demonstration laptop can run the atlas as a viewer.
 LOCAL_ROLES = ("viewer", "analyst", "admin")
@@ -102,6 +136,9 @@ class Settings:
     venue_limits: InputLimits
     local_role: str = "admin"
     marking: str = DEFAULT_MARKING
+    demo_records: int = DEFAULT_DEMO_RECORDS
+    vocab_file: Path | None = None
+    tiles: TileSettings = TileSettings()
 
     @property
     def wards_cache(self) -> Path:
@@ -239,10 +276,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                               columns=columns, ratio=ratio),
         venue_limits=_limits(env, "ATLAS_MAX_VENUE", 2_000_000, 5_000, 20_000_000,
                              columns=columns, ratio=ratio),
+        demo_records=_whole(env, "ATLAS_DEMO_RECORDS", DEFAULT_DEMO_RECORDS),
+        vocab_file=Path(env["ATLAS_VOCAB_FILE"]) if env.get("ATLAS_VOCAB_FILE") else None,
+        tiles=TileSettings(
+            openstreetmap=env.get("ATLAS_TILES_OSM", "1").strip() != "0",
+            url=env.get("ATLAS_TILES_URL") or None,
+            name=env.get("ATLAS_TILES_NAME") or TileSettings.name,
+            attribution=env.get("ATLAS_TILES_ATTRIBUTION") or TileSettings.attribution,
+        ),
     )
 
 
-def _limits(env, prefix: str, max_bytes: int, max_rows: int, max_xlsx: int, *,
+def _limits(env: Mapping[str, str], prefix: str, max_bytes: int, max_rows: int, max_xlsx: int, *,
             columns: int, ratio: int) -> InputLimits:
     """Read one set of input limits (``{prefix}_UPLOAD_BYTES``, ``_ROWS``...)."""
     return InputLimits(

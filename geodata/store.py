@@ -317,8 +317,8 @@ class Store:
                     rows_accepted=len(rows),
                     rows_rejected=rows_rejected,
                     synthetic=synthetic,
-                )
-            ).inserted_primary_key[0]
+                ).returning(datasets_table.c.id)
+            ).scalar_one()
             frame = rows.loc[:, list(columns)].copy()
             frame.insert(0, DATASET_ID, dataset_id)
             _bulk_insert(conn, table, frame, progress)
@@ -515,7 +515,7 @@ def _make_engine(url: str) -> Engine:
     if in_memory:
         engine = sa.create_engine(url, poolclass=sa.pool.StaticPool)
     else:
-        _private_sqlite_file(Path(database).expanduser().resolve())
+        _private_sqlite_file(Path(str(database)).expanduser().resolve())
         engine = sa.create_engine(url, connect_args={"timeout": 60}, poolclass=sa.pool.NullPool)
 
     @sa.event.listens_for(engine, "connect")
@@ -553,6 +553,7 @@ def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame, progres
     n = len(values)
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
+        assert raw is not None  # a connection in a transaction is open
         with raw.cursor() as cursor:
             with cursor.copy(
                 f"COPY {table.name} ({', '.join(_quote(c) for c in columns)}) FROM STDIN"
@@ -567,7 +568,9 @@ def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame, progres
         f"INSERT INTO {table.name} ({', '.join(_quote(c) for c in columns)}) "
         f"VALUES ({', '.join('?' for _ in columns)})"
     )
-    cursor = conn.connection.driver_connection.cursor()
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
     for start in range(0, n, _CHUNK):
         cursor.executemany(sql, values[start : start + _CHUNK])
         if progress:

@@ -10,13 +10,13 @@ configurable: a TOML file named by ``ATLAS_VOCAB_FILE`` may replace them::
 
 from __future__ import annotations
 
-import os
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from geodata.schema import OUTREACH, REFERRAL
+from geodata.settings import load_settings
+from geodata.text import normalise
 
 NOT_KNOWN = "not known"
 
@@ -109,16 +109,12 @@ _CATEGORY_SYNONYMS = {
 }
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", str(text).lower()).strip()
-
-
 def _lookup(kind: str) -> dict[str, str]:
     table = {}
     for canonical, synonyms in _CATEGORY_SYNONYMS[kind].items():
-        table[_key(canonical)] = canonical
+        table[normalise(canonical)] = canonical
         for synonym in synonyms:
-            table[_key(synonym)] = canonical
+            table[normalise(synonym)] = canonical
     return table
 
 
@@ -175,7 +171,7 @@ def match_category(kind: str, value: object) -> str | None:
     """
     if value is None:
         return None
-    return _LOOKUPS[kind].get(_key(value))
+    return _LOOKUPS[kind].get(normalise(value))
 
 
 @dataclass(frozen=True)
@@ -196,13 +192,13 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     Parameters
     ----------
     path : str or Path, optional
-        Defaults to the ``ATLAS_VOCAB_FILE`` environment variable.
+        Defaults to the ``ATLAS_VOCAB_FILE`` setting (:mod:`geodata.settings`).
 
     Returns
     -------
     Vocabulary
     """
-    path = path or os.environ.get("ATLAS_VOCAB_FILE")
+    path = path or load_settings().vocab_file
     if not path:
         return Vocabulary()
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))

@@ -122,7 +122,7 @@ def fetch_wards(
     BoundaryError
         The service answered, but not with Barnet's wards.
     """
-    features = []
+    features: list[dict] = []
     for page in range(_MAX_PAGES):
         body = _get_json(_with_offset(url, len(features)) if page else url, timeout, session)
         page_features = body.get("features")

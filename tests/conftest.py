@@ -1,19 +1,21 @@
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from geodata.wards import save_wards  # noqa: E402
-from tests.helpers import toy_wards  # noqa: E402
+from geodata.wards import save_wards
+from tests.helpers import Scene, demo_scene, toy_wards
 
 
 @pytest.fixture
 def wards():
     return toy_wards()
+
+
+@pytest.fixture(scope="session")
+def scene() -> Scene:
+    """The demo (3,000 records) on the toy wards, indexed once for the whole run: read-only."""
+    return demo_scene()
 
 
 @pytest.fixture

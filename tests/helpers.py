@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely import box
 
+from analysis.dataset import AtlasData, build_atlas_data
+from geodata.demo import DemoData, generate_demo
+from geodata.geography import build_geography
 from geodata.release import draw_record_keys
 from geodata.schema import (
     AGE_GROUP,
@@ -31,6 +37,9 @@ from geodata.schema import (
     X,
     Y,
 )
+
+if TYPE_CHECKING:
+    from dashboard.maps import MapGeometry
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 
@@ -189,3 +198,30 @@ def plausible_release(true: int, shown: int, policy=None) -> bool:
     if can_fall_below_k and k <= shown <= k + 2 * spread:
         return True
     return abs(shown - true) <= m
+
+
+@dataclass(frozen=True)
+class Scene:
+    """The synthetic demo on the toy wards, indexed as the app indexes it."""
+
+    demo: DemoData
+    records: pd.DataFrame  # the demo's records with their record keys
+    data: AtlasData
+    geometry: MapGeometry
+
+
+@functools.cache
+def demo_scene(n_records: int = 3000, seed: int = 11, version: str = "t") -> Scene:
+    """Build (once per process and arguments) the demo on the toy wards.
+
+    Module and session fixtures share it; treat it as read-only.
+    """
+    from dashboard.maps import build_map_geometry  # the UI layer, only for display geometry
+
+    wards = toy_wards()
+    geography = build_geography(wards)
+    demo = generate_demo(wards, n_records=n_records, seed=seed)
+    records = with_record_keys(demo.records)
+    data = build_atlas_data(wards, records, synthetic=True, version=version,
+                            geomask_key=b"k", geography=geography)
+    return Scene(demo=demo, records=records, data=data, geometry=build_map_geometry(geography))

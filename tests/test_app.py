@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata.escaping import escape_markdown
+from geodata.projection import to_lonlat
 from geodata.schema import BARNET_WARD_CODES
 from tests.helpers import (
     geojson_bytes,
@@ -120,13 +121,10 @@ def test_setup_page_download_failure_and_success(empty_home, monkeypatch):
 
 
 def upload_csv(lines: list[str]) -> bytes:
-    from pyproj import Transformer
 
     from tests.helpers import ward_centre
 
-    lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(
-        *ward_centre(3)
-    )
+    lon, lat = map(float, to_lonlat(*ward_centre(3)))
     body = [f"2023-09-{day:02d},{lat},{lon},labour" for day in range(18, 30)]
     return ("date,latitude,longitude,category\n" + "\n".join(body + lines) + "\n").encode()
 

@@ -25,7 +25,7 @@ from geodata.schema import BARNET_WARD_CODES, KIND, X
 from geodata.settings import load_settings
 from geodata.store import Store
 from geodata.wards import save_wards
-from tests.helpers import http_server, toy_wards, with_record_keys
+from tests.helpers import demo_scene, http_server, toy_wards, with_record_keys
 
 REFERENCE = Path(__file__).parent / "reference" / "snapshot-toy-wards.png"
 EXPORTED_AT = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
@@ -34,12 +34,8 @@ EVERYTHING = Filters(window=snap_to_weeks(dt.date(2023, 1, 2), dt.date(2024, 3, 
 
 @pytest.fixture(scope="module")
 def scene():
-    wards = toy_wards()
-    geography = build_geography(wards)
-    records = with_record_keys(generate_demo(wards, n_records=1500, seed=3).records)
-    data = build_atlas_data(wards, records, synthetic=True, version="e", geomask_key=b"k",
-                            geography=geography)
-    return data, maps.build_map_geometry(geography), records
+    shared = demo_scene(n_records=1500, seed=3, version="e")  # the reference rendering's data
+    return shared.data, shared.geometry, shared.records
 
 
 def snap(data, **kwargs):

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pyproj import Transformer
 from shapely import Point
 
 from geodata import importer as imp
 from geodata.cli import main
 from geodata.importer import validate_file
+from geodata.projection import to_lonlat
 from geodata.schema import BARNET_WARD_CODES, CATEGORY, DATE, KIND, WARD_CODE, X, Y
 from geodata.settings import load_settings
 from geodata.store import Store
@@ -24,12 +24,11 @@ from tests.helpers import toy_wards, ward_centre
 
 TODAY = dt.date(2024, 6, 1)
 KEY = b"test-hash-key"
-TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 WARDS = toy_wards()
 
 
 def lonlat(ward: int) -> tuple[float, float]:
-    return TO_WGS84.transform(*ward_centre(ward))
+    return tuple(map(float, to_lonlat(*ward_centre(ward))))
 
 
 def check(data, name="records.csv", kind="referral", **kwargs):

@@ -6,7 +6,6 @@ import re
 
 import numpy as np
 import pytest
-from pyproj import Transformer
 
 from analysis.classes import classify_counts
 from analysis.dataset import build_atlas_data
@@ -15,28 +14,12 @@ from analysis.views import compute_map_view
 from dashboard import maps
 from geodata.demo import generate_demo
 from geodata.geography import build_geography
+from geodata.projection import to_lonlat
 from geodata.release import snap_to_weeks
 from geodata.schema import KIND, WARD_NAME, X, Y
 from tests.helpers import with_record_keys
 
 EVERYTHING = Filters(window=snap_to_weeks(dt.date(2023, 1, 2), dt.date(2024, 3, 31)))
-TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-
-
-@pytest.fixture(scope="module")
-def scene():
-    from tests.helpers import toy_wards
-
-    wards = toy_wards()
-    geography = build_geography(wards)
-    demo = generate_demo(wards, n_records=3000, seed=11)
-    data = build_atlas_data(
-        wards, with_record_keys(demo.records), synthetic=True, version="t", geomask_key=b"k",
-        geography=geography,
-    )
-    return data, maps.build_map_geometry(geography), demo.records
-
-
 def render(data, geometry, filters, cell_size=None, point_cap=2000):
     view = compute_map_view(data, filters, cell_size=cell_size, point_cap=point_cap)
     areas = view.cells if cell_size else view.wards
@@ -62,21 +45,21 @@ def point_features(html):
 
 @pytest.mark.parametrize("cell_size", [None, 250, 1000], ids=["wards", "grid-250", "grid-1000"])
 def test_no_referral_location_reaches_the_map(scene, cell_size):
-    data, geometry, records = scene
+    data, geometry, records = scene.data, scene.geometry, scene.demo.records
     view, html = render(data, geometry, EVERYTHING, cell_size)
     drawn = {
         (float(a), float(b))
         for a, b in re.findall(r"\[(-?\d+\.\d+), (-?\d+\.\d+)\]", html)
     }
     refs = records[records[KIND] == "referral"]
-    lon, lat = TO_WGS84.transform(refs[X].to_numpy(), refs[Y].to_numpy())
+    lon, lat = to_lonlat(refs[X].to_numpy(), refs[Y].to_numpy())
     for decimals in (5, 6):
         exact = set(zip(np.round(lon, decimals), np.round(lat, decimals), strict=True))
         assert not exact & drawn
     assert not {f"{x:.0f}" for x in refs[X]} & set(re.findall(r"\b5\d{5}\b", html))
     # the only points drawn are the geomasked outreach points
     points = point_features(html)
-    masked_lon, masked_lat = TO_WGS84.transform(
+    masked_lon, masked_lat = to_lonlat(
         view.outreach_points[:, 0], view.outreach_points[:, 1]
     )
     assert len(points) == len(view.outreach_points)
@@ -85,7 +68,7 @@ def test_no_referral_location_reaches_the_map(scene, cell_size):
 
 
 def test_points_are_never_at_true_outreach_locations(scene):
-    data, geometry, records = scene
+    data, geometry, records = scene.data, scene.geometry, scene.demo.records
     view, _ = render(data, geometry, EVERYTHING)
     out = records[records[KIND] == "outreach"][[X, Y]].to_numpy()
     from scipy.spatial import cKDTree
@@ -102,7 +85,7 @@ def test_points_are_never_at_true_outreach_locations(scene):
 
 
 def test_hostile_ward_names_are_escaped(scene):
-    data, geometry, _ = scene
+    data = scene.data
     wards = data.geography.wards.copy()
     wards.loc[0, WARD_NAME] = "<script>alert(1)</script>"
     wards.loc[1, WARD_NAME] = "${alert(1)}"
@@ -138,7 +121,7 @@ def test_payload_size_does_not_grow_with_records():
 
 
 def test_base_map_loads_leaflet_from_the_app_only(scene):
-    _, geometry, _ = scene
+    geometry = scene.geometry
     html = maps.build_base_map(geometry).get_root().render()
     urls = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert urls and all(u.startswith("../../app/static/vendor/") for u in urls)

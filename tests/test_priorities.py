@@ -15,12 +15,11 @@ from analysis.hotspots import classify_significance, compute_hotspots
 from analysis.plan import compute_priorities, rates_per_thousand
 from analysis.priorities import describe_coverage, rank_outreach_gaps, recommend_sites
 from analysis.trends import block_series, campaign_periods, compare_periods
-from geodata.demo import generate_demo
 from geodata.geography import build_geography
 from geodata.grid import make_grid
 from geodata.release import WARDS, snap_to_weeks
 from geodata.schema import BARNET_WARD_CODES
-from tests.helpers import MONDAY, make_records, plausible_release, toy_wards, with_record_keys
+from tests.helpers import MONDAY, make_records, plausible_release, toy_wards
 
 N = 20
 EVERYTHING = Filters(window=snap_to_weeks(dt.date(2023, 1, 2), dt.date(2024, 3, 31)))
@@ -183,17 +182,8 @@ def test_site_recommendation_checks_and_current_coverage():
         recommend_sites(points, np.ones(2), np.empty((0, 2)))
 
 
-@pytest.fixture(scope="module")
-def demo_data():
-    wards = toy_wards()
-    demo = generate_demo(wards, n_records=4000, seed=5)
-    data = build_atlas_data(wards, with_record_keys(demo.records), synthetic=True, version="d",
-                            geomask_key=b"k")
-    return demo, data
-
-
-def test_demo_priorities_recover_the_planted_under_served_clusters(demo_data):
-    demo, data = demo_data
+def test_demo_priorities_recover_the_planted_under_served_clusters(scene):
+    demo, data = scene.demo, scene.data
     result = compute_priorities(data, EVERYTHING, cell_size=500, radius_m=400, sites=5)
     top = result.cell_gaps.head(10)["area"].astype(int).to_numpy()
     centres = data.geography.grids[500].centroids()[top]
@@ -208,8 +198,8 @@ def test_demo_priorities_recover_the_planted_under_served_clusters(demo_data):
     assert (result.hotspot_classes == 3).any() and result.stable.any()
 
 
-def test_priorities_follow_the_ward_selection(demo_data):
-    _, data = demo_data
+def test_priorities_follow_the_ward_selection(scene):
+    data = scene.data
     picked = Filters(window=EVERYTHING.window, wards=BARNET_WARD_CODES[:2])
     population = {code: 10_000 for code in BARNET_WARD_CODES}
     result = compute_priorities(data, picked, cell_size=1000, radius_m=400, sites=2,

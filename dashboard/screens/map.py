@@ -19,7 +19,7 @@ basemap = sidebar.render_basemap_choice()
 
 st.title("Referrals and outreach")
 st.caption(escape_markdown(  # ward names come from the boundary file
-    filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True)))))
+    filters.describe(geography.ward_name_by_code)))
 if not filters.kinds:
     st.info("Choose referrals, outreach or both in the sidebar to see them on the map.")
     st.stop()

@@ -1,7 +1,5 @@
 """Priorities page: hot spots, outreach gaps and recommended sites, with the method."""
 
-import hashlib
-
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -19,7 +17,7 @@ state, filters = sidebar.render_filters(data, layers=False)
 
 st.title("Priorities: where outreach should go next")
 st.caption(escape_markdown(  # ward names come from the boundary file
-    filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True)))))
+    filters.describe(geography.ward_name_by_code)))
 next_week.render(data, filters, geometry)
 left, middle, right = st.columns(3)
 cell_size = left.select_slider("Grid cell size (m)", CELL_SIZES, value=DEFAULT_CELL_SIZE,
@@ -33,13 +31,13 @@ with st.expander("Candidate venues and smoothing"):
     own_bandwidth = st.checkbox("Set the smoothing bandwidth myself", key="p_own_bw")
     bandwidth = st.number_input("Bandwidth (m)", 250, 3000, 800, step=50, key="p_bw",
                                 disabled=not own_bandwidth)
-venues = venues_key = None
+venues = None
 if upload is not None:
     report = read_venues(upload.getvalue(), upload.name, wards=geography.wards)
     if report.error or not report.rows_accepted:
         st.error(escape_markdown(report.error) or "None of the venues could be placed in Barnet.")
     else:
-        venues, venues_key = report.accepted, hashlib.sha256(upload.getvalue()).hexdigest()
+        venues = report.accepted
         st.caption(
             f"Choosing among {report.rows_accepted:,} venues from {escape_markdown(upload.name)}."
         )
@@ -48,9 +46,8 @@ if upload is not None:
 
 with st.spinner("Working out hot spots, gaps and sites…"):
     result = cache.priorities(
-        data.version, filters, cell_size, float(radius), int(sites),
-        float(bandwidth) if own_bandwidth else None, venues_key, data, venues,
-        data.ward_figures(POPULATION),
+        data, filters, cell_size, float(radius), int(sites),
+        float(bandwidth) if own_bandwidth else None, venues, data.ward_figures(POPULATION),
     )
 
 st.markdown(

@@ -23,7 +23,7 @@ state, filters = sidebar.render_filters(data, layers=False)
 
 st.title("Trends")
 st.caption(escape_markdown(  # ward names come from the boundary file
-    filters.describe(dict(zip(geography.ward_codes, geography.ward_names, strict=True)))))
+    filters.describe(geography.ward_name_by_code)))
 
 st.subheader(f"Every {DEFAULT_POLICY.bin_weeks} weeks")
 kind = st.radio("Records", [REFERRAL, OUTREACH], horizontal=True, key="t_kind",

@@ -185,7 +185,7 @@ def _referral_release(rows, geography, policy) -> ReferralRelease:
     ward_pos = {code: i for i, code in enumerate(geography.ward_codes)}
     ward = _codes(rows[WARD_CODE].to_numpy(), ward_pos, "ward_code").astype("int16")
     x, y = rows[X].to_numpy(dtype="float64"), rows[Y].to_numpy(dtype="float64")
-    areas = {WARDS: (ward, len(geography.ward_codes))}
+    areas: dict[str | int, tuple[np.ndarray, int]] = {WARDS: (ward, len(geography.ward_codes))}
     for size, cell in _cells_of(geography, x, y).items():
         areas[size] = (cell, geography.grids[size].n_cells)
     return ReferralRelease(

@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from pyproj import Transformer
 
+from geodata.projection import to_lonlat
 from geodata.wards import save_wards
 from tests.e2e.conftest import GEOMASK_KEY, AtlasServer
-from tests.e2e.test_map_page import ARTIFACTS, kpis, wait_for_rerun, ward_paths
+from tests.e2e.test_map_page import ARTIFACTS, kpis, wait_until_idle, ward_paths
 from tests.helpers import plausible_release, released_referral_total, toy_wards, ward_centre
 
 
@@ -20,9 +20,7 @@ def fresh_server(tmp_path):
 
 
 def test_upload_confirm_and_see_it_on_the_map(fresh_server, page, tmp_path):
-    lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(
-        *ward_centre(8)
-    )
+    lon, lat = map(float, to_lonlat(*ward_centre(8)))
     rows = [f"2023-09-{d:02d},{lat:.6f},{lon:.6f},Forced labour,Jane Doe" for d in range(11, 28)]
     path = tmp_path / "referrals.csv"
     path.write_text("Date,Latitude,Longitude,Exploitation type,Name\n" + "\n".join(rows) + "\n")
@@ -43,7 +41,7 @@ def test_upload_confirm_and_see_it_on_the_map(fresh_server, page, tmp_path):
 
     page.goto(f"{fresh_server.url}/map?kinds=referral")
     assert ward_paths(page, 24) == 24
-    wait_for_rerun(page)
+    wait_until_idle(page)
     referrals, outreach, wards = kpis(page)
     # 17 referrals, released with a small adjustment (the stored records' own keys)
     assert referrals == released_referral_total(fresh_server.home, GEOMASK_KEY)

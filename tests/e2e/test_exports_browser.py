@@ -7,6 +7,7 @@ import sqlite3
 
 import pandas as pd
 from PIL import Image
+from playwright.sync_api import expect
 
 import exports
 from analysis.dataset import build_atlas_data
@@ -15,7 +16,7 @@ from exports.html import render_html
 from geodata.demo import generate_demo
 from geodata.geography import build_geography
 from geodata.release import snap_to_weeks
-from tests.e2e.test_map_page import ARTIFACTS, OUTREACH_FILL, wait_for_rerun, ward_paths
+from tests.e2e.test_map_page import ARTIFACTS, OUTREACH_FILL, rerun, ward_paths
 from tests.helpers import toy_wards, with_record_keys
 
 
@@ -59,13 +60,9 @@ def test_each_download_button(atlas_server, page):
     page.get_by_role("button", name="Download PNG").wait_for(timeout=120_000)
     files = {}
     for fmt in exports.FORMATS:
-        wait_for_rerun(page)  # each download's audit entry reruns the page
         button = page.get_by_role("button", name=f"Download {fmt.upper()}")
-        for _ in range(50):  # while a rerun replaces the buttons, old and new both show
-            if button.count() == 1:
-                break
-            page.wait_for_timeout(100)
-        with page.expect_download() as info:
+        expect(button).to_have_count(1)  # while a rerun replaces the buttons, both show
+        with rerun(page), page.expect_download() as info:  # its audit entry reruns the page
             button.click()
         download = info.value
         assert download.suggested_filename.endswith(f".{fmt}")
@@ -78,12 +75,6 @@ def test_each_download_button(atlas_server, page):
     collection = json.loads(files["geojson"])
     assert len(collection["features"]) == 2
     page.screenshot(path=str(ARTIFACTS / "export-panel.png"), full_page=True)
-    exported = []
-    for _ in range(50):  # the last click's audit entry is written by its rerun
-        with sqlite3.connect(atlas_server.home / "atlas.sqlite") as db:
-            exported = [r[0] for r in db.execute(
-                "select what from audit_log where action='export'")]
-        if set(exports.FORMATS) <= set(exported):
-            break
-        page.wait_for_timeout(200)
+    with sqlite3.connect(atlas_server.home / "atlas.sqlite") as db:  # every rerun has ended
+        exported = [r[0] for r in db.execute("select what from audit_log where action='export'")]
     assert set(exports.FORMATS) <= set(exported)

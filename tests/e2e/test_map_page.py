@@ -1,44 +1,68 @@
 """The Map page in a real browser: wards drawn, filters, URL state, privacy, accessibility."""
 
 import re
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
-from pyproj import Transformer
+from playwright.sync_api import expect
 
+from dashboard.context_layers import INDICATOR_COLOUR
+from dashboard.maps import CRIME_COLOUR, OUTREACH_COLOUR
 from geodata.demo import generate_demo
+from geodata.projection import to_lonlat
 from geodata.schema import KIND, X, Y
 from tests.e2e.conftest import DEMO_RECORDS, ROOT
 from tests.helpers import toy_wards
 
-OUTREACH_FILL = "#d95f02"
-SYMBOL_FILLS = (OUTREACH_FILL, "#7570b3", "#1b9e77")  # outreach, crime, indicator symbols
+OUTREACH_FILL = OUTREACH_COLOUR
+SYMBOL_FILLS = (OUTREACH_COLOUR, CRIME_COLOUR, INDICATOR_COLOUR)  # drawn as symbols, not areas
 ARTIFACTS = ROOT / "tests" / "artifacts"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+WAIT_MS = 30_000  # for expect(), which does not follow the page's default timeout
+
+# Streamlit marks its app root with the script's state: "initial", "running",
+# "rerunRequested" or "notRunning" (idle, every element of the run delivered).
+_APP = 'document.querySelector(\'[data-testid="stApp"]\')'
+_IDLE = f"() => {{ const app = {_APP}; return app?.dataset.testScriptState === 'notRunning'; }}"
+_ARM = f"""() => {{
+    window.__atlasRerun = false;
+    const app = {_APP};
+    new MutationObserver((_, seen) => {{ window.__atlasRerun = true; seen.disconnect(); }})
+        .observe(app, {{attributes: true, attributeFilter: ['data-test-script-state']}});
+}}"""
+_RERUN_DONE = f"() => window.__atlasRerun === true && ({_IDLE})()"
+
+
+def wait_until_idle(page, timeout: float | None = None) -> None:
+    """Wait until the app's script has finished its run (timeout: the page's default)."""
+    page.wait_for_function(_IDLE, timeout=timeout)
+
+
+@contextmanager
+def rerun(page, timeout: float | None = None):
+    """Wait, after the block's action, for the rerun it starts to begin and to finish."""
+    wait_until_idle(page, timeout)  # a run still going would end and look like ours
+    page.evaluate(_ARM)
+    yield
+    page.wait_for_function(_RERUN_DONE, timeout=timeout)
 
 
 def map_frame(page):
-    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]')
-    for _ in range(100):
-        frames = [f for f in page.frames if "st_folium" in f.url]
-        if frames:
-            return frames[0]
-        page.wait_for_timeout(100)
-    raise AssertionError("the map component never loaded")
+    """Return the map component's frame once it has loaded the component's page."""
+    frame = page.wait_for_selector(MAP_IFRAME).content_frame()
+    frame.wait_for_url(re.compile("st_folium"))  # returns at once when already there
+    return frame
 
 
 def ward_paths(page, expected: int) -> int:
     """Wait until the map shows the expected number of area polygons; return the count."""
     symbols = "".join(f':not([fill="{fill}"])' for fill in SYMBOL_FILLS)
     areas = map_frame(page).locator(f"path.leaflet-interactive{symbols}")
-    count = -1
-    for _ in range(150):
-        count = areas.count()
-        if count == expected:
-            break
-        page.wait_for_timeout(100)
-    return count
+    expect(areas).to_have_count(expected, timeout=WAIT_MS)
+    return areas.count()
 
 
 def kpis(page) -> list[str]:
@@ -46,16 +70,11 @@ def kpis(page) -> list[str]:
     return [e.inner_text() for e in page.query_selector_all('[data-testid="stMetricValue"]')]
 
 
-def wait_for_rerun(page):
-    page.wait_for_timeout(300)
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
-
-
 def pick_option(page, label: str, option: str):
-    page.get_by_role("combobox", name=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
-    page.keyboard.press("Escape")
-    wait_for_rerun(page)
+    with rerun(page):
+        page.get_by_role("combobox", name=label).click()
+        page.get_by_role("option", name=option, exact=True).click()
+        page.keyboard.press("Escape")
 
 
 def test_map_page_draws_wards_and_follows_filters(atlas_server, page):
@@ -99,8 +118,7 @@ def test_map_page_draws_wards_and_follows_filters(atlas_server, page):
 def referral_locations():
     demo = generate_demo(toy_wards(), n_records=DEMO_RECORDS)
     refs = demo.records[demo.records[KIND] == "referral"]
-    to_wgs = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-    lon, lat = to_wgs.transform(refs[X].to_numpy(), refs[Y].to_numpy())
+    lon, lat = to_lonlat(refs[X].to_numpy(), refs[Y].to_numpy())
     return refs, lon, lat
 
 
