@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from analysis.views import compute_map_view
-from dashboard import auth, cache, components, maps, sidebar
+from dashboard import auth, cache, components, maps, sidebar, timing
 from dashboard.classes import LegendEntry, LegendSection, classify_counts, classify_rates
 from dashboard.context_layers import build_context_layers
 from dashboard.export_panel import render_export_panel
@@ -27,6 +27,7 @@ if not filters.kinds:
 # Viewers see outreach only per ward; analysts may see the masked points.
 view = compute_map_view(data, filters, cell_size=state.cell_size,
                         outreach_detail=auth.current_access().at_least(auth.ANALYST))
+timing.mark("view computed")
 components.render_kpis(view)
 
 areas = view.cells if state.cell_size else view.wards
@@ -82,6 +83,7 @@ with map_col:
         height=560,
         use_container_width=True,
     )
+timing.mark("map sent")
 with legend_col:
     st.subheader("Legend")
     components.render_legend(legend)
