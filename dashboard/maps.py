@@ -417,22 +417,8 @@ def build_outreach_layer(view: MapView, geometry: MapGeometry) -> folium.Feature
     if view.outreach_points is not None:
         lon, lat = to_lonlat(view.outreach_points[:, 0], view.outreach_points[:, 1])
         coords = np.round(np.column_stack([lon, lat]), COORD_DECIMALS)
-        folium.GeoJson(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "geometry": {"type": "Point", "coordinates": c.tolist()},
-                        "properties": {},
-                    }
-                    for c in coords
-                ],
-            },
-            marker=folium.CircleMarker(
-                radius=4, color=OUTREACH_EDGE, weight=1, fill=True,
-                fill_color=OUTREACH_COLOUR, fill_opacity=0.85,
-            ),
+        CanvasPoints(
+            coords, radius=4, colour=OUTREACH_COLOUR, edge=OUTREACH_EDGE,
             tooltip="Outreach activity (location masked by 100–400 m)",
         ).add_to(group)
     elif view.wards.outreach is not None:
@@ -441,6 +427,43 @@ def build_outreach_layer(view: MapView, geometry: MapGeometry) -> folium.Feature
             colour=OUTREACH_COLOUR, edge=OUTREACH_EDGE, noun="outreach activities",
         )
     return group
+
+
+class CanvasPoints(MacroElement):
+    """Circles at many points, drawn on one shared canvas and sent as a bare array.
+
+    Up to a couple of thousand outreach points would otherwise be as many SVG elements,
+    each written out as a GeoJSON feature: slow to send and slow to swap on every filter
+    click. Here the points travel as ``[lon, lat]`` pairs (GeoJSON order, rounded) and are
+    drawn by one canvas renderer kept on the map, with one tooltip for them all.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            window.atlasPointCanvas = window.atlasPointCanvas || L.canvas({padding: 0.3});
+            var style = {{ this.style|tojson }};
+            style.renderer = window.atlasPointCanvas;
+            var points = {{ this.points|tojson }};
+            for (var i = 0; i < points.length; i++) {
+                L.circleMarker([points[i][1], points[i][0]], style)
+                    .bindTooltip({{ this.tooltip|tojson }}, {sticky: true})
+                    .addTo(map);
+            }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, coords, *, radius: float, colour: str, edge: str, tooltip: str) -> None:
+        super().__init__()
+        self._name = "CanvasPoints"
+        self.points = np.asarray(coords, dtype=float).tolist()
+        self.style = {"radius": radius, "color": edge, "weight": 1, "fill": True,
+                      "fillColor": colour, "fillOpacity": 0.85}
+        self.tooltip = escape_text(tooltip)
 
 
 def build_ward_symbols(

@@ -55,9 +55,10 @@ def render(data, geometry, filters, cell_size=None, point_cap=2000):
 
 
 def point_features(html):
-    coords = re.findall(r'"type": "Point", "coordinates": \[([-0-9.]+), ([-0-9.]+)\]', html)
-    coords += re.findall(r'"coordinates": \[([-0-9.]+), ([-0-9.]+)\], "type": "Point"', html)
-    return np.array([[float(a), float(b)] for a, b in coords])
+    """The outreach points the map draws (one canvas layer: ``var points = [[lon, lat]...]``)."""
+    arrays = re.findall(r"var points = (\[.*?\]\]|\[\]);", html)
+    coords = [pair for found in arrays for pair in json.loads(found)]
+    return np.array(coords, dtype=float).reshape(-1, 2)
 
 
 @pytest.mark.parametrize("cell_size", [None, 250, 1000], ids=["wards", "grid-250", "grid-1000"])
