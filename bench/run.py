@@ -137,9 +137,15 @@ def main() -> None:
                         help="boundary file (default: the cached wards)")
     parser.add_argument("--report", action="store_true",
                         help="print the tables of the last run (bench/out/results.json)")
+    parser.add_argument("--readme", action="store_true",
+                        help="with --report: write the tables into README.md between the "
+                        "bench markers")
     args = parser.parse_args()
     if args.report:
-        print(report(json.loads((OUT / "results.json").read_text())))
+        text = report(json.loads((OUT / "results.json").read_text()))
+        if args.readme:
+            write_readme(text)
+        print(text)
         return
     from playwright.sync_api import sync_playwright
 
@@ -191,6 +197,19 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
     print(report(results))
+
+
+def write_readme(text: str) -> None:
+    """Put the generated tables between ``<!-- bench:start -->`` and ``<!-- bench:table-end -->``.
+
+    What follows the table marker (the notes on what is not met) is written by hand.
+    """
+    readme = ROOT / "README.md"
+    content = readme.read_text()
+    start, end = "<!-- bench:start -->\n", "<!-- bench:table-end -->"
+    head, rest = content.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}{text}\n{end}{tail}")
 
 
 def browse_views(script: Path, home: Path, views: list[tuple[str, int]], clicks: int,

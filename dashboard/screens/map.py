@@ -42,7 +42,7 @@ elif by_rate:
 else:
     classified = classify_counts(areas.referrals)
 if classified is not None:
-    layer = maps.build_area_layer(
+    layer = maps.build_live_area_layer(
         shapes, areas, classified, name="Referrals", area_label=area_label,
         line_weight=0.4 if state.cell_size else 1.0,
     )
