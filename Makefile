@@ -13,7 +13,7 @@ WARDS_FILE ?=
 ATLAS_DEMO_RECORDS ?= 1000
 export ATLAS_DEMO_RECORDS
 
-.PHONY: run test lint unit e2e bench bench-quick bench-utility bench-backtest setup setup-dev assets wards chromium clean
+.PHONY: run test lint unit e2e bench bench-quick bench-load bench-utility bench-backtest setup setup-dev assets wards chromium clean
 
 run: setup assets wards
 	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.address 0.0.0.0
@@ -77,6 +77,11 @@ bench: setup-dev assets chromium
 
 bench-quick: setup-dev assets chromium
 	$(PY) -m bench.run --quick $(if $(WARDS_FILE),--wards "$(WARDS_FILE)")
+
+# 10 browser sessions clicking for 2 minutes against one server (loopback), on an atlas
+# home that holds records: make bench-load HOME_DIR=/path/to/atlas-home
+bench-load: setup-dev assets chromium
+	$(PY) -m bench.concurrency --home "$(HOME_DIR)" --two-servers $(if $(WARDS_FILE),--wards "$(WARDS_FILE)")
 
 # What the release layer costs planners: released against exact figures on the demo.
 bench-utility: setup-dev

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -158,6 +159,7 @@ def load_atlas_data(
     *,
     geomask_key: bytes,
     demo_records: int = DEFAULT_DEMO_RECORDS,
+    index_dir: Path | None = None,
 ) -> AtlasData:
     """Load the working data: stored records, or the synthetic demo while none are stored.
 
@@ -171,13 +173,17 @@ def load_atlas_data(
     geomask_key : bytes
     demo_records : int
         Size of the demo used while the store holds no records.
+    index_dir : Path, optional
+        Private folder where the release layer keeps its index per data version, so a
+        restart does not rebuild it (see :mod:`geodata.release.persist`).
 
     Returns
     -------
     AtlasData
     """
     release, outreach, version = load_release(
-        store, geography, geomask_key=geomask_key, demo_records=demo_records
+        store, geography, geomask_key=geomask_key, demo_records=demo_records,
+        index_dir=index_dir,
     )
     crime = store.load_crime()
     return AtlasData(

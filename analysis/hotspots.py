@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import esda
 import numpy as np
@@ -175,6 +176,41 @@ def _grid_weights(cell_size: float, codes: bytes, n_cols: int) -> W:
         return DistanceBand.from_array(
             centres, threshold=cell_size * 1.5, binary=True, silence_warnings=True
         )
+
+
+def enable_kernel_cache(folder) -> bool:
+    """Keep esda's compiled permutation kernels on disk in ``folder`` (numba's cache).
+
+    esda compiles its kernels without numba's ``cache=True``, so every new process would
+    compile them again (tens of seconds on a busy two-core machine). Turning the cache on
+    for each of them, with the cache kept in ``folder``, means only the first start ever
+    compiles. The files hold machine code for the kernels, nothing about the records.
+
+    Parameters
+    ----------
+    folder : Path or str
+        Where the compiled kernels are kept (inside the atlas home).
+
+    Returns
+    -------
+    bool
+        Whether the cache could be turned on.
+    """
+    import numba
+    from esda import crand, getisord, significance
+    from numba.core.registry import CPUDispatcher
+
+    try:
+        Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return False
+    numba.config.CACHE_DIR = str(folder)  # type: ignore[attr-defined]  # set at run time
+    for module in (crand, getisord, significance):
+        for value in vars(module).values():
+            cache = getattr(value, "_cache", None)  # numba's dispatcher keeps it private
+            if isinstance(value, CPUDispatcher) and type(cache).__name__ == "NullCache":
+                value.enable_caching()
+    return True
 
 
 def warm_up() -> None:

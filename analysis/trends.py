@@ -15,6 +15,7 @@ test of two Poisson rates that allows for the release's noise, :func:`rate_chang
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -429,7 +430,7 @@ def campaign_verdict(
                            verdict_method(periods, policy))
 
 
-def _name_wards(codes, names: dict[str, str]) -> str:
+def _name_wards(codes, names: Mapping[str, str]) -> str:
     chosen = [names.get(c, c) for c in dict.fromkeys(codes)]
     if len(chosen) == 1:
         return chosen[0]

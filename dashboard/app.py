@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from dashboard import assets, auth, cache, components
+from dashboard import assets, auth, cache, components, timing
+
+timing.mark("script start")
 
 st.set_page_config(page_title="Barnet Outreach Atlas", layout="wide")
 assets.install_assets()
@@ -28,3 +30,4 @@ components.render_access_banner(access)
 navigation.run()
 # After the first page is drawn, so compiling does not slow the first map.
 cache.warm_up_statistics()
+timing.mark("script end")

@@ -11,8 +11,6 @@ and display geometry.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 
 import pandas as pd
@@ -20,13 +18,13 @@ import streamlit as st
 
 from analysis.dataset import AtlasData, load_atlas_data
 from analysis.filters import Filters
-from analysis.hotspots import warm_up
+from analysis.hotspots import enable_kernel_cache, warm_up
 from analysis.outlook import NextWeek, next_week_summary
 from analysis.plan import Priorities, compute_priorities
 from dashboard.maps import MapGeometry, build_map_geometry
 from geodata.geography import Geography, build_geography
 from geodata.release import ID_HASH_KEY_ENV, load_geomask_key, load_secret_key
-from geodata.settings import Settings, load_settings
+from geodata.settings import Settings, load_settings, private_folder
 from geodata.store import Store
 from geodata.wards import load_wards_file
 
@@ -87,7 +85,8 @@ def _atlas_data(
 ) -> AtlasData:
     geo, _ = _geography(wards_path, wards_ver)
     key = load_geomask_key(_secret("geomask_key"), settings().geomask_key_file)
-    return load_atlas_data(_store(db_url), geo, geomask_key=key, demo_records=demo_records)
+    return load_atlas_data(_store(db_url), geo, geomask_key=key, demo_records=demo_records,
+                           index_dir=settings().home / "index")
 
 
 def atlas_data() -> AtlasData | None:
@@ -150,14 +149,19 @@ def priorities(
 
 @st.cache_resource(show_spinner=False)
 def warm_up_statistics() -> threading.Thread:
-    """Compile the hot-spot kernels once per process, in the background, at low priority."""
+    """Compile the hot-spot kernels once per process, in the background.
 
-    def compile_quietly() -> None:
-        with contextlib.suppress(OSError):  # Linux lets a thread lower its own priority
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    The compiled kernels are kept on disk under the atlas home (``numba-cache``), so a
+    restart loads most of them instead of compiling. The thread runs at normal priority:
+    numba compiles while holding Python's lock and its own, so a low-priority thread held
+    back by a busy machine would keep the first Priorities visit waiting behind it.
+    """
+
+    def compile_kernels() -> None:
+        enable_kernel_cache(private_folder(settings().home) / "numba-cache")
         warm_up()
 
-    thread = threading.Thread(target=compile_quietly, name="esda-warm-up", daemon=True)
+    thread = threading.Thread(target=compile_kernels, name="esda-warm-up", daemon=True)
     thread.start()
     return thread
 

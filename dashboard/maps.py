@@ -9,6 +9,10 @@ allowlisted, escaped fields reach tooltips; no referral location is ever drawn.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 
 import folium
@@ -355,6 +359,131 @@ def build_area_layer(
     )
 
 
+# Display geometry is written once per geography under the app's static folder and fetched
+# once by the map's frame; each filter click then sends only what changes per area.
+GEOMETRY_DIR = assets.STATIC_DIR / "geometry"
+_GEOMETRY_FROM_COMPONENT = "../../app/static/geometry"
+
+
+@functools.lru_cache(maxsize=16)
+def _shapes_file(text: str) -> str:
+    GEOMETRY_DIR.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(text.encode()).hexdigest()[:24] + ".json"
+    target = GEOMETRY_DIR / name
+    if not target.exists():
+        partial = target.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+    return f"{_GEOMETRY_FROM_COMPONENT}/{name}"
+
+
+def shapes_url(shapes: list[dict]) -> str:
+    """Return the URL (from the map's frame) of a JSON file holding these shapes.
+
+    The shapes are public boundaries (wards, grid cells), never records. The file name is a
+    hash of its content, so the browser may keep it as long as it likes.
+    """
+    key = id(shapes)
+    cached = _SHAPE_URLS.get(key)
+    if cached is None or cached[0] is not shapes:
+        cached = (shapes, _shapes_file(json.dumps(shapes, separators=(",", ":"))))
+        _SHAPE_URLS[key] = cached
+    return cached[1]
+
+
+_SHAPE_URLS: dict[int, tuple[list[dict], str]] = {}
+
+
+class LiveAreas(MacroElement):
+    """A choropleth drawn from shapes kept in the browser: only classes and labels travel.
+
+    The geometry comes from :func:`shapes_url` (fetched once per page by the map's frame,
+    then reused on every rerun); each rerun sends the drawn positions, fill colours,
+    outline widths and the (escaped) tooltip fields. Drawn as SVG paths, or on a canvas
+    above :data:`CANVAS_ABOVE` areas, with the same styles as :func:`build_class_layer`.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var parent = {{ this._parent.get_name() }};
+            var url = {{ this.url|tojson }};
+            var cache = window.atlasShapes = window.atlasShapes || {};
+            if (!cache[url]) {
+                var request = new XMLHttpRequest();
+                request.open("GET", url, false);  // once per page; then from memory
+                request.send();
+                cache[url] = JSON.parse(request.responseText);
+            }
+            var shapes = cache[url];
+            var d = {{ this.data|tojson }};
+            var features = d.positions.map(function (p, i) {
+                return {type: "Feature", geometry: shapes[p], properties: {i: i}};
+            });
+            var style = function (f) {
+                var i = f.properties.i;
+                return {fillColor: d.fills[i], fillOpacity: 0.75, weight: d.edges[i],
+                        color: d.edges[i] > d.line ? "#000000" : "#4d4d4d"};
+            };
+            var options = {style: style, onEachFeature: function (f, layer) {
+                var i = f.properties.i, rows = "";
+                for (var k = 0; k < d.aliases.length; k++) {
+                    rows += "<tr><th>" + d.aliases[k] + "</th><td>" + d.values[k][i]
+                        + "</td></tr>";
+                }
+                layer.bindTooltip("<table>" + rows + "</table>", {sticky: true});
+                layer.on("mouseover", function () {
+                    layer.setStyle({weight: 3, color: "#000000"});
+                });
+                layer.on("mouseout", function () { layer.setStyle(style(f)); });
+            }};
+            if (d.canvas) { options.renderer = L.canvas(); }
+            L.geoJson({type: "FeatureCollection", features: features}, options).addTo(parent);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str, data: dict) -> None:
+        super().__init__()
+        self._name = "LiveAreas"
+        self.url = url
+        self.data = data
+
+
+def build_live_area_layer(
+    shapes: list[dict],
+    areas: AreaCounts,
+    classified: Classified,
+    *,
+    name: str,
+    area_label: str,
+    line_weight: float = 1.0,
+) -> folium.FeatureGroup:
+    """Build the Map page's choropleth, sending only what changes (see :class:`LiveAreas`).
+
+    Same parameters as :func:`build_area_layer`, which self-contained exports keep using.
+    """
+    fields = {area_label: list(areas.names), "Referrals": list(areas.referrals.labels)}
+    if len(areas.codes) <= CLASS_IN_TOOLTIP_MAX:
+        fields["Class"] = list(classified.class_labels)
+    if areas.outreach is not None:
+        fields["Outreach activities"] = [f"{int(o):,}" for o in areas.outreach]
+    data = {
+        "positions": [int(p) for p in areas.positions],
+        "fills": list(classified.colours),
+        "edges": [line_weight] * len(areas.positions),
+        "line": line_weight,
+        "aliases": [escape_text(a) for a in fields],
+        "values": [[escape_text(v) for v in values] for values in fields.values()],
+        "canvas": len(areas.positions) > CANVAS_ABOVE,
+    }
+    group = folium.FeatureGroup(name=name)
+    LiveAreas(shapes_url(shapes), data).add_to(group)
+    return group
+
+
 def build_outline_layer(shapes: list[dict], positions, *, name: str) -> folium.FeatureGroup:
     """Build plain outlines (when referrals are filtered out, the wards still show)."""
     group = folium.FeatureGroup(name=name)
@@ -387,22 +516,8 @@ def build_outreach_layer(view: MapView, geometry: MapGeometry) -> folium.Feature
     if view.outreach_points is not None:
         lon, lat = to_lonlat(view.outreach_points[:, 0], view.outreach_points[:, 1])
         coords = np.round(np.column_stack([lon, lat]), COORD_DECIMALS)
-        folium.GeoJson(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "geometry": {"type": "Point", "coordinates": c.tolist()},
-                        "properties": {},
-                    }
-                    for c in coords
-                ],
-            },
-            marker=folium.CircleMarker(
-                radius=4, color=OUTREACH_EDGE, weight=1, fill=True,
-                fill_color=OUTREACH_COLOUR, fill_opacity=0.85,
-            ),
+        CanvasPoints(
+            coords, radius=4, colour=OUTREACH_COLOUR, edge=OUTREACH_EDGE,
             tooltip="Outreach activity (location masked by 100–400 m)",
         ).add_to(group)
     elif view.wards.outreach is not None:
@@ -411,6 +526,43 @@ def build_outreach_layer(view: MapView, geometry: MapGeometry) -> folium.Feature
             colour=OUTREACH_COLOUR, edge=OUTREACH_EDGE, noun="outreach activities",
         )
     return group
+
+
+class CanvasPoints(MacroElement):
+    """Circles at many points, drawn on one shared canvas and sent as a bare array.
+
+    Up to a couple of thousand outreach points would otherwise be as many SVG elements,
+    each written out as a GeoJSON feature: slow to send and slow to swap on every filter
+    click. Here the points travel as ``[lon, lat]`` pairs (GeoJSON order, rounded) and are
+    drawn by one canvas renderer kept on the map, with one tooltip for them all.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            window.atlasPointCanvas = window.atlasPointCanvas || L.canvas({padding: 0.3});
+            var style = {{ this.style|tojson }};
+            style.renderer = window.atlasPointCanvas;
+            var points = {{ this.points|tojson }};
+            for (var i = 0; i < points.length; i++) {
+                L.circleMarker([points[i][1], points[i][0]], style)
+                    .bindTooltip({{ this.tooltip|tojson }}, {sticky: true})
+                    .addTo(map);
+            }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, coords, *, radius: float, colour: str, edge: str, tooltip: str) -> None:
+        super().__init__()
+        self._name = "CanvasPoints"
+        self.points = np.asarray(coords, dtype=float).tolist()
+        self.style = {"radius": radius, "color": edge, "weight": 1, "fill": True,
+                      "fillColor": colour, "fillOpacity": 0.85}
+        self.tooltip = escape_text(tooltip)
 
 
 def build_ward_symbols(

@@ -38,9 +38,10 @@ def render(data, geometry, filters, cell_size=None, point_cap=2000):
 
 
 def point_features(html):
-    coords = re.findall(r'"type": "Point", "coordinates": \[([-0-9.]+), ([-0-9.]+)\]', html)
-    coords += re.findall(r'"coordinates": \[([-0-9.]+), ([-0-9.]+)\], "type": "Point"', html)
-    return np.array([[float(a), float(b)] for a, b in coords])
+    """The outreach points the map draws (one canvas layer: ``var points = [[lon, lat]...]``)."""
+    arrays = re.findall(r"var points = (\[.*?\]\]|\[\]);", html)
+    coords = [pair for found in arrays for pair in json.loads(found)]
+    return np.array(coords, dtype=float).reshape(-1, 2)
 
 
 @pytest.mark.parametrize("cell_size", [None, 250, 1000], ids=["wards", "grid-250", "grid-1000"])
@@ -135,3 +136,49 @@ def test_map_geometry_is_small():
 
     geometry = maps.build_map_geometry(build_geography(toy_wards()))
     assert len(json.dumps(geometry.wards)) < 130_000
+
+
+@pytest.mark.parametrize("cell_size", [None, 250], ids=["wards", "grid-250"])
+def test_the_live_layer_sends_classes_not_coordinates(scene, cell_size, tmp_path, monkeypatch):
+    data, geometry, records = scene
+    monkeypatch.setattr(maps, "GEOMETRY_DIR", tmp_path / "geometry")
+    maps._shapes_file.cache_clear()
+    maps._SHAPE_URLS.clear()
+    view = compute_map_view(data, EVERYTHING, cell_size=cell_size, point_cap=0)
+    areas = view.cells if cell_size else view.wards
+    shapes = geometry.cells[cell_size] if cell_size else geometry.wards
+    classified = classify_counts(areas.referrals)
+    base = maps.build_base_map(geometry)
+    maps.build_live_area_layer(shapes, areas, classified, name="r", area_label="Area").add_to(
+        base)
+    html = base.get_root().render()
+    layer = html[html.index('"positions"'):]
+    # no coordinates at all travel with a click: only positions, colours and labels
+    assert not re.findall(r"-?\d+\.\d{4,}", layer.split("L.geoJson")[0])
+    data_json = json.loads(re.search(r"var d = (\{.*?\});\n", html).group(1))
+    assert data_json["positions"] == [int(p) for p in areas.positions]
+    assert data_json["fills"] == list(classified.colours)
+    assert data_json["values"][1] == list(areas.referrals.labels)  # released labels only
+    # the shapes file holds the display geometry, exactly, and nothing else
+    (written,) = (tmp_path / "geometry").glob("*.json")
+    assert json.loads(written.read_text()) == json.loads(json.dumps(shapes))
+    assert maps.shapes_url(shapes).endswith(written.name)
+
+
+def test_the_live_layer_escapes_area_names(scene, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    data, geometry, _ = scene
+    monkeypatch.setattr(maps, "GEOMETRY_DIR", tmp_path / "geometry")
+    view = compute_map_view(data, EVERYTHING)
+    hostile = replace(view.wards, names=tuple("<script>alert(1)</script>" for _ in
+                                              view.wards.names))
+    group = maps.build_live_area_layer(geometry.wards, hostile,
+                                       classify_counts(hostile.referrals), name="r",
+                                       area_label="Ward")
+    base = maps.build_base_map(geometry)
+    group.add_to(base)
+    html = base.get_root().render()
+    assert "<script>alert" not in html
+    # HTML-escaped for the tooltip, then written as \u0026 inside the script
+    assert "\\u0026lt;script\\u0026gt;alert(1)" in html

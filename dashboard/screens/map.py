@@ -5,7 +5,7 @@ from streamlit_folium import st_folium
 
 from analysis.classes import LegendEntry, LegendSection, classify_counts, classify_rates
 from analysis.views import compute_map_view
-from dashboard import auth, cache, components, maps, sidebar
+from dashboard import auth, cache, components, maps, sidebar, timing
 from dashboard.context_layers import build_context_layers
 from dashboard.export_panel import render_export_panel
 from geodata.escaping import escape_markdown
@@ -27,6 +27,7 @@ if not filters.kinds:
 # Viewers see outreach only per ward; analysts may see the masked points.
 view = compute_map_view(data, filters, cell_size=state.cell_size,
                         outreach_detail=auth.current_access().at_least(auth.ANALYST))
+timing.mark("view computed")
 components.render_kpis(view)
 
 areas = view.cells if state.cell_size else view.wards
@@ -41,7 +42,7 @@ elif by_rate:
 else:
     classified = classify_counts(areas.referrals)
 if classified is not None:
-    layer = maps.build_area_layer(
+    layer = maps.build_live_area_layer(
         shapes, areas, classified, name="Referrals", area_label=area_label,
         line_weight=0.4 if state.cell_size else 1.0,
     )
@@ -82,6 +83,7 @@ with map_col:
         height=560,
         use_container_width=True,
     )
+timing.mark("map sent")
 with legend_col:
     st.subheader("Legend")
     components.render_legend(legend)
