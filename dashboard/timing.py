@@ -13,13 +13,15 @@ import os
 import threading
 import time
 
+from geodata.settings import load_settings
+
 _LOCK = threading.Lock()
 
 
 def mark(name: str) -> None:
     """Append a timestamped mark to the benchmark's log, when one is configured."""
-    path = os.environ.get("ATLAS_BENCH_TIMING")
-    if not path:
+    path = load_settings().bench_timing
+    if path is None:
         return
     line = json.dumps({"mark": name, "t": time.time() * 1000, "pid": os.getpid(),
                        "thread": threading.get_ident()})

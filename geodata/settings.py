@@ -19,6 +19,8 @@ variable                  meaning
                           (default 1000)
 ``ATLAS_VOCAB_FILE``      TOML file replacing the referral sources and outreach teams
                           (see :mod:`geodata.vocab`)
+``ATLAS_BENCH_TIMING``    file the benchmark reads the server's timestamps from (unset:
+                          none are written)
 ========================  ===========================================================
 
 Basemaps (:class:`TileSettings`): OpenStreetMap's tiles are offered unless
@@ -139,6 +141,7 @@ class Settings:
     demo_records: int = DEFAULT_DEMO_RECORDS
     vocab_file: Path | None = None
     tiles: TileSettings = TileSettings()
+    bench_timing: Path | None = None
 
     @property
     def wards_cache(self) -> Path:
@@ -278,6 +281,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                              columns=columns, ratio=ratio),
         demo_records=_whole(env, "ATLAS_DEMO_RECORDS", DEFAULT_DEMO_RECORDS),
         vocab_file=Path(env["ATLAS_VOCAB_FILE"]) if env.get("ATLAS_VOCAB_FILE") else None,
+        bench_timing=Path(env["ATLAS_BENCH_TIMING"]) if env.get("ATLAS_BENCH_TIMING") else None,
         tiles=TileSettings(
             openstreetmap=env.get("ATLAS_TILES_OSM", "1").strip() != "0",
             url=env.get("ATLAS_TILES_URL") or None,

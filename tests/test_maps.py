@@ -140,7 +140,7 @@ def test_map_geometry_is_small():
 
 @pytest.mark.parametrize("cell_size", [None, 250], ids=["wards", "grid-250"])
 def test_the_live_layer_sends_classes_not_coordinates(scene, cell_size, tmp_path, monkeypatch):
-    data, geometry, records = scene
+    data, geometry = scene.data, scene.geometry
     monkeypatch.setattr(maps, "GEOMETRY_DIR", tmp_path / "geometry")
     maps._shapes_file.cache_clear()
     maps._SHAPE_URLS.clear()
@@ -168,7 +168,7 @@ def test_the_live_layer_sends_classes_not_coordinates(scene, cell_size, tmp_path
 def test_the_live_layer_escapes_area_names(scene, tmp_path, monkeypatch):
     from dataclasses import replace
 
-    data, geometry, _ = scene
+    data, geometry = scene.data, scene.geometry
     monkeypatch.setattr(maps, "GEOMETRY_DIR", tmp_path / "geometry")
     view = compute_map_view(data, EVERYTHING)
     hostile = replace(view.wards, names=tuple("<script>alert(1)</script>" for _ in
