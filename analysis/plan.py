@@ -22,6 +22,8 @@ from analysis.priorities import (
     outreach_within,
     rank_outreach_gaps,
     recommend_sites,
+    served_by_outreach,
+    usual_rate,
 )
 from analysis.trends import describe_window
 from geodata.geography import ward_positions
@@ -174,7 +176,13 @@ def compute_priorities(
         radius_m=radius_m, period=period,
     )
 
-    demand_cells = fine_cells[fine_refs[fine_cells] > 0]
+    # Today's outreach counts as already serving referrals (at the usual rate over the fine
+    # cells in view), so new sites go where the gap is, not where outreach already goes.
+    fine_nearby = outreach_within(fine.centroids()[fine_cells], out_points, out_counts, radius_m)
+    fine_served = served_by_outreach(
+        fine_refs[fine_cells], fine_nearby, usual_rate(fine_refs[fine_cells], fine_nearby))
+    has_demand = fine_refs[fine_cells] > 0
+    demand_cells = fine_cells[has_demand]
     if venues is not None and len(venues):
         candidates, names = venues[["x", "y"]].to_numpy(float), venues["name"].tolist()
     else:
@@ -182,7 +190,7 @@ def compute_priorities(
         names = [_cell_name(geo, cell_size, c) for c in cells]
     recommendation = recommend_sites(
         fine.centroids()[demand_cells], fine_refs[demand_cells], candidates,
-        sites=sites, radius_m=radius_m, current_points=out_points,
+        sites=sites, radius_m=radius_m, served=fine_served[has_demand],
     )
     density = compute_density(fine_refs, fine, bandwidth_m=bandwidth_m, policy=release.policy)
     return Priorities(

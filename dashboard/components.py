@@ -180,8 +180,11 @@ def render_method(cell_size: int, partner_size: int, radius_m: int, density) -> 
   per referral; an area's gap is the referrals its own outreach would not cover at that
   usual rate. Areas are ranked by gap, then by referrals per outreach activity, then by
   their code. Outreach is counted where its masked points fall.
-- **Recommended sites**: a maximal covering location model (spopt, solved exactly by CBC)
-  picks the sites (grid centres, or your venues) that put the most referrals within
-  {radius_m} m, and the share is set against what current outreach reached.
+- **Recommended sites add to today's outreach**: each place's referrals count as already
+  served up to what its outreach within {radius_m} m serves at the usual rate (the same
+  rule as the gap), so only the gap is left for new sites. A maximal covering location
+  model (spopt, solved exactly by CBC) then picks the sites (grid centres, or your venues)
+  that put the most of that gap within {radius_m} m. The headline says what today's
+  outreach reaches and what the new sites would add on top.
 """
         )

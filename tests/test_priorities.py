@@ -128,12 +128,33 @@ def test_gap_ranks_the_uncovered_cluster_first():
     )
     assert ranking["area"].tolist() == ["uncovered", "quiet", "covered"]  # no 0s ranked
     assert ranking["reason"][0] == (
-        "about 20 referrals in the 4 weeks to 1 Oct 2023; no outreach activity within 400 m"
+        "Gap of about 20: about 20 referrals in the 4 weeks to 1 Oct 2023 and no outreach "
+        "activity within 400 m."
     )
     assert ranking.loc[ranking["area"] == "quiet", "referrals"].item() == "5"
     # gap = referrals - outreach nearby / (outreach per referral across the areas: 40 / 55)
     assert ranking["gap"].tolist() == [20.0, 5.0, 0.0]
     assert "score" not in ranking.columns
+    # the parts of the gap are in the frame: served = outreach nearby / C, gap = refs - served
+    assert ranking.attrs["outreach_per_referral"] == pytest.approx(40 / 55)
+    assert ranking["served"].tolist() == [0.0, 0.0, 30.0]
+    covered = ranking.set_index("area").loc["covered", "reason"]
+    assert covered.startswith("No gap: the 40 outreach activities within 400 m serve all of "
+                              "about 30 referrals")
+
+
+def test_gap_reason_states_the_figure_and_its_parts():
+    ranking = rank_outreach_gaps(
+        ["a", "b"], ["A", "B"], referrals=np.array([20, 20]),
+        outreach_nearby=np.array([4, 36]), radius_m=400, period="May",
+    )
+    # C = 40 / 40 = 1 activity per referral: A's 4 serve 4, leaving a gap of 16
+    assert ranking["area"].tolist() == ["a", "b"]
+    assert ranking["reason"][0] == (
+        "Gap of about 16: about 20 referrals in May, of which the 4 outreach activities "
+        "within 400 m serve about 4 at the usual 1.0 activities per referral."
+    )
+    assert (ranking["gap"] + ranking["served"]).tolist() == [20.0, 20.0]
 
 
 def test_gap_ties_are_broken_by_code_not_by_input_order():
@@ -168,10 +189,13 @@ def test_mclp_matches_brute_force():
 def test_site_recommendation_checks_and_current_coverage():
     points = np.array([[0.0, 0.0], [5000.0, 0.0]])
     result = recommend_sites(points, np.array([30.0, 10.0]), points, sites=1, radius_m=100,
-                             current_points=np.array([[5000.0, 50.0]]))
+                             served=np.array([0.0, 10.0]))
     assert result.chosen.tolist() == [0]
     assert result.covered == "about 30 of 40 referrals (75 %)"
     assert result.current == "about 10 of 40 referrals (25 %)"
+    assert result.headline() == (
+        "Today's outreach reaches about 25 % of referrals; 1 new site would add about 75 %."
+    )
     # demand is released counts (0 or at least 5), so a share is worked out from them
     small = recommend_sites(points, np.array([5.0, 30.0]), points[:1], sites=1, radius_m=100)
     assert small.covered == "about 5 of 35 referrals (14 %)"
@@ -181,6 +205,32 @@ def test_site_recommendation_checks_and_current_coverage():
         recommend_sites(points, np.ones(2), points, sites=0)
     with pytest.raises(ValueError, match="no candidate sites"):
         recommend_sites(points, np.ones(2), np.empty((0, 2)))
+
+
+def test_a_new_site_goes_to_the_busy_unserved_cluster_not_the_busy_served_one():
+    # Two busy clusters 3 km apart: the west one has more referrals, but outreach already
+    # works there; the east one has none. A quiet area far away has a little of both.
+    rng = np.random.default_rng(2)
+    west = np.array([1000.0, 1000.0]) + rng.uniform(-150, 150, (6, 2))
+    east = np.array([4000.0, 1000.0]) + rng.uniform(-150, 150, (6, 2))
+    quiet = np.array([[2500.0, 4000.0]])
+    points = np.concatenate([west, east, quiet])
+    demand = np.array([8.0] * 6 + [6.0] * 6 + [5.0])
+    outreach_points = np.array([[1000.0, 1000.0], [2500.0, 4000.0]])
+    from analysis.priorities import outreach_within, served_by_outreach, usual_rate
+
+    nearby = outreach_within(points, outreach_points, np.array([90, 5]), 400)
+    served = served_by_outreach(demand, nearby, usual_rate(demand, nearby))
+    candidates = np.array([[1000.0, 1000.0], [4000.0, 1000.0], [2500.0, 4000.0]])
+    result = recommend_sites(points, demand, candidates, sites=1, radius_m=400, served=served)
+    assert result.chosen.tolist() == [1]  # the east: busy and unserved
+    # ignoring today's outreach, the busier west would win: the old answer
+    assert recommend_sites(points, demand, candidates, sites=1, radius_m=400).chosen.tolist() \
+        == [0]
+    assert result.added == pytest.approx(36.0)
+    assert result.served == pytest.approx(served.sum()) and result.served > 40
+    assert result.headline().startswith("Today's outreach reaches about ")
+    assert result.headline().endswith(f"1 new site would add about {round(3600 / 89)} %.")
 
 
 @pytest.fixture(scope="module")

@@ -52,10 +52,11 @@ with st.spinner("Working out hot spots, gaps and sites…"):
         data.ward_figures(POPULATION),
     )
 
-st.markdown(
-    f"**These {len(result.site_points)} sites would put {result.sites.covered} within "
-    f"{radius} m of outreach.** Outreach in the period reached {result.sites.current} within "
-    "the same distance."
+st.markdown(f"**{result.sites.headline()}**")
+st.caption(
+    f"Today's outreach serves {result.sites.current}: each place's referrals count as served "
+    f"up to what its outreach within {radius} m serves at the usual rate. The new sites "
+    f"would reach {result.sites.covered} that outreach does not serve yet."
 )
 show = st.radio("Map shows", [HOT_SPOTS, SURFACE], horizontal=True, key="p_layer")
 layers, legend = build_priority_layers(result, geometry, show=show, radius_m=radius)
@@ -76,7 +77,7 @@ st.dataframe(components.ranking_table(result.cell_gaps.head(20), "Cell"), hide_i
 st.subheader("Recommended sites")
 st.dataframe(
     {"Site": list(range(1, len(result.site_names) + 1)), "Where": result.site_names,
-     f"Referrals within {radius} m, on its own": list(result.sites.per_site)},
+     f"Unserved referrals within {radius} m, on its own": list(result.sites.per_site)},
     hide_index=True, key="p_sites_table",
 )
 components.render_method(cell_size, result.partner_size, radius, result.density)
