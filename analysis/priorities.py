@@ -167,6 +167,9 @@ def gap_reason(referrals: int, outreach: int, served: float, gap: float, *, rate
     >>> gap_reason(20, 4, 2.0, 18.0, rate=2.0, radius_m=400, period="May")
     'Gap of about 18: about 20 referrals in May, of which the 4 outreach activities within \
 400 m serve about 2 at the usual 2.0 activities per referral.'
+    >>> gap_reason(16, 1, 0.2, 15.8, rate=4.6, radius_m=400, period="May")
+    'Gap of about 16: about 16 referrals in May, of which the 1 outreach activity within \
+400 m serves less than 1 at the usual 4.6 activities per referral.'
     >>> gap_reason(20, 0, 0.0, 20.0, rate=2.0, radius_m=400, period="May")
     'Gap of about 20: about 20 referrals in May and no outreach activity within 400 m.'
     >>> gap_reason(10, 40, 10.0, 0.0, rate=2.0, radius_m=400, period="May")
@@ -180,10 +183,11 @@ at the usual 2.0 activities per referral (ranked by referrals per activity, 0.24
     if outreach == 0:
         return f"Gap of about {gap:,.0f}: {refs} and no outreach activity within " \
             f"{radius_m:,.0f} m."
+    serve = "serves" if outreach == 1 else "serve"
     if gap >= 0.5:
-        return (f"Gap of about {gap:,.0f}: {refs}, of which the {visits} serve about "
-                f"{served:,.0f} at {usual}.")
-    return (f"No gap: the {visits} serve all of {refs} at {usual} (ranked by referrals per "
+        part = "less than 1" if served < 0.5 else f"about {served:,.0f}"
+        return f"Gap of about {gap:,.0f}: {refs}, of which the {visits} {serve} {part} at {usual}."
+    return (f"No gap: the {visits} {serve} all of {refs} at {usual} (ranked by referrals per "
             f"activity, {referrals / (1 + outreach):.2f}).")
 
 

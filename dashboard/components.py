@@ -145,15 +145,43 @@ def _audit_prepared_once(report: ImportReport) -> None:
         seen.add(key)
 
 
-def ranking_table(ranking: pd.DataFrame, area_label: str) -> pd.DataFrame:
-    """Return a gap ranking as the table planners read (rank, area, figures, reason)."""
-    columns = {
-        "rank": "Rank", "name": area_label, "referrals": "Referrals", "gap": "Gap",
-        "outreach_nearby": "Outreach nearby", "hotspot": "Hot spot",
-        "rate": "Referrals per 1,000 residents", "reason": "Why",
-    }
+def ranking_table(ranking: pd.DataFrame, area_label: str, *, parts: bool = False
+                  ) -> pd.DataFrame:
+    """Return a gap ranking as the table planners read (rank, area, figures, reason).
+
+    With ``parts``, the gap's parts come before it: referrals, outreach nearby and the
+    referrals that outreach serves at the usual rate (gap = referrals - served).
+    """
+    if parts:
+        columns = {
+            "rank": "Rank", "name": area_label, "gap": "Gap", "referrals": "Referrals",
+            "outreach_nearby": "Outreach nearby", "served": "Served by outreach nearby",
+            "hotspot": "Hot spot", "rate": "Referrals per 1,000 residents", "reason": "Why",
+        }
+    else:
+        columns = {
+            "rank": "Rank", "name": area_label, "referrals": "Referrals", "gap": "Gap",
+            "outreach_nearby": "Outreach nearby", "hotspot": "Hot spot",
+            "rate": "Referrals per 1,000 residents", "reason": "Why",
+        }
     present = [c for c in columns if c in ranking.columns]
     return ranking[present].rename(columns=columns)
+
+
+def gap_explanation(rate: float, radius_m: float, areas: str) -> str:
+    """Say how the gap that orders a ranking is made, with the usual rate C in figures.
+
+    Examples
+    --------
+    >>> gap_explanation(2.04, 400, "wards")[:62]
+    'Ordered by gap = referrals − served by outreach nearby. Across'
+    """
+    return (
+        f"Ordered by gap = referrals − served by outreach nearby. Across these {areas} there "
+        f"are {rate:,.1f} outreach activities within {radius_m:,.0f} m per referral (the "
+        f"usual rate), so an area's outreach nearby serves its number of activities ÷ "
+        f"{rate:,.1f} referrals, at most all of them; the rest is its gap."
+    )
 
 
 def render_method(cell_size: int, partner_size: int, radius_m: int, density) -> None:

@@ -69,6 +69,13 @@ class Geography:
         """Ward names in index order."""
         return tuple(str(n) for n in self.wards[WARD_NAME])
 
+    @cached_property
+    def places(self):
+        """Names of every grid cell (ward and postcode sectors): :mod:`geodata.places`."""
+        from geodata.places import build_places  # the postcode directory loads on first use
+
+        return build_places(self)
+
     def ward_of(self, x, y) -> np.ndarray:
         """Return the ward position of each point (-1 outside every ward).
 

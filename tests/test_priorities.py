@@ -358,3 +358,42 @@ def test_candidate_screen_keeps_the_answer_on_a_large_problem(monkeypatch):
     exact = recommend_sites(points, demand, candidates, sites=5, radius_m=600)
     covered = [covered_by(points, demand, candidates[r.chosen], 600) for r in (screened, exact)]
     assert covered[0] == pytest.approx(covered[1], rel=0.01)
+
+
+def test_priorities_name_places_and_state_hot_spots_consistently(demo_data):
+    from analysis.hotspots import CLASS_LABELS
+    from analysis.views import compute_map_view
+
+    _, data = demo_data
+    result = compute_priorities(data, EVERYTHING, cell_size=500, radius_m=400, sites=3)
+    places = data.geography.places
+    names = result.cell_gaps["name"]
+    assert names.str.contains(" · ").all() and not names.str.contains(" m cell at ").any()
+    by_cell = dict(zip(result.cells.tolist(), result.cell_names, strict=True))
+    for code, name in zip(result.cell_gaps["area"], names, strict=True):
+        assert by_cell[int(code)] == name == places.cell_names[500][int(code)]
+    assert set(result.site_names) <= set(result.cell_names)  # sites at grid centres
+    # the Map page's grid names its cells the same way (not "cell 745")
+    view = compute_map_view(data, EVERYTHING, cell_size=500)
+    assert list(view.cells.names) == [places.cell_names[500][c] for c in view.cells.positions]
+
+    # a ward's hot-spot text counts its own hot cells; a cell's names its ward's class
+    cell_class = dict(zip(result.cells.tolist(), result.hotspot_classes.tolist(), strict=True))
+    main_ward = places.cell_wards[500]
+    position = {code: i for i, code in enumerate(data.geography.ward_codes)}
+    hot_somewhere = 0
+    for code, text in zip(result.ward_gaps["area"], result.ward_gaps["hotspot"], strict=True):
+        ward = position[code]
+        hot = sum(1 for c, k in cell_class.items() if main_ward[c] == ward and k > 0)
+        own = CLASS_LABELS[int(result.ward_hotspot_classes[ward])]
+        assert text.startswith(f"ward as a whole: {own}; ")
+        if hot:
+            hot_somewhere += 1
+            assert f"; {hot} of its 500 m cell" in text
+        else:
+            assert text.endswith("none of its 500 m cells is a hot spot")
+    assert hot_somewhere  # the planted clusters are hot
+    for code, text in zip(result.cell_gaps["area"], result.cell_gaps["hotspot"], strict=True):
+        ward = int(main_ward[int(code)])
+        assert text == (f"{CLASS_LABELS[cell_class[int(code)]]}; its ward as a whole: "
+                        f"{CLASS_LABELS[int(result.ward_hotspot_classes[ward])]}")

@@ -70,10 +70,13 @@ with legend_col:
     components.render_legend(legend)
 
 st.subheader("Wards, most in need first")
-st.dataframe(components.ranking_table(result.ward_gaps, "Ward"), hide_index=True, key="p_wards")
+st.caption(components.gap_explanation(result.ward_rate, radius, "wards"))
+st.dataframe(components.ranking_table(result.ward_gaps, "Ward", parts=True), hide_index=True,
+             key="p_wards")
 st.subheader(f"Grid cells ({cell_size} m), most in need first")
-st.dataframe(components.ranking_table(result.cell_gaps.head(20), "Cell"), hide_index=True,
-             key="p_cells")
+st.caption(components.gap_explanation(result.cell_rate, radius, f"{cell_size} m cells"))
+st.dataframe(components.ranking_table(result.cell_gaps.head(20), "Place", parts=True),
+             hide_index=True, key="p_cells")
 st.subheader("Recommended sites")
 st.dataframe(
     {"Site": list(range(1, len(result.site_names) + 1)), "Where": result.site_names,
