@@ -2,7 +2,8 @@
 
 *Outreach gap.* For every ward or grid cell, referrals in the period are set against outreach
 coverage: the outreach activities within a walking radius R of the area in the same period.
-Across the areas ranked, there are C outreach activities nearby per referral. The gap of an
+Across the areas ranked (those with referrals), there are C outreach activities nearby per
+referral. The gap of an
 area is the referrals that its own outreach would not cover at that usual rate:
 gap = max(0, referrals - outreach nearby / C). Areas are ranked by gap, then by referrals
 per outreach activity, then by their code (ties never depend on the data). Referrals are
@@ -42,14 +43,20 @@ SERVED = "served"  # referrals that outreach nearby serves at the usual rate
 
 
 def usual_rate(referrals: np.ndarray, outreach_nearby: np.ndarray) -> float:
-    """Return C, the outreach activities nearby per referral across the areas (0 if none).
+    """Return C, the outreach activities nearby per referral across the areas with referrals.
+
+    Areas without referrals are left out: outreach near them serves no referral, and
+    counting it would make every area's outreach look thinner than it is.
 
     Examples
     --------
-    >>> usual_rate(np.array([30, 20]), np.array([40, 10]))
+    >>> usual_rate(np.array([30, 20, 0]), np.array([40, 10, 90]))
     1.0
     """
-    return float(np.sum(outreach_nearby)) / max(float(np.sum(referrals)), 1.0)
+    referrals = np.asarray(referrals, dtype="float64")
+    with_referrals = referrals > 0
+    nearby = np.asarray(outreach_nearby, dtype="float64")[with_referrals]
+    return float(nearby.sum()) / max(float(referrals.sum()), 1.0)
 
 
 def served_by_outreach(referrals: np.ndarray, outreach_nearby: np.ndarray,

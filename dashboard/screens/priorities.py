@@ -2,6 +2,7 @@
 
 import hashlib
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -78,10 +79,12 @@ st.caption(components.gap_explanation(result.cell_rate, radius, f"{cell_size} m 
 st.dataframe(components.ranking_table(result.cell_gaps.head(20), "Place", parts=True),
              hide_index=True, key="p_cells")
 st.subheader("Recommended sites")
-st.dataframe(
-    {"Site": list(range(1, len(result.site_names) + 1)), "Where": result.site_names,
-     f"Unserved referrals within {radius} m, on its own": list(result.sites.per_site)},
-    hide_index=True, key="p_sites_table",
+st.table(  # a few rows: a plain HTML table that screen readers read (cells are plain text)
+    pd.DataFrame(
+        {"Site": list(range(1, len(result.site_names) + 1)),
+         "Where": list(result.site_names),
+         f"Unserved referrals within {radius} m, on its own": list(result.sites.per_site)}
+    ).set_index("Site")
 )
 components.render_method(cell_size, result.partner_size, radius, result.density)
 components.render_disclosure_note()
