@@ -58,7 +58,7 @@ def planted_server(tmp_path_factory):
 
 
 def test_one_new_site_goes_to_the_busy_unserved_cluster(planted_server, page):
-    page.set_default_timeout(420_000)  # first visit: the hot-spot kernels compile (slow under load)
+    page.set_default_timeout(900_000)  # first visit: the hot-spot kernels compile (slow under load)
     page.goto(f"{planted_server.url}/priorities")
     try:
         page.get_by_text("Recommended sites", exact=True).first.wait_for()
