@@ -24,10 +24,13 @@ from analysis.priorities import (
     outreach_within,
     rank_outreach_gaps,
     recommend_sites,
+    served_by_outreach,
+    usual_rate,
 )
 from analysis.trends import describe_window
 from geodata.geography import ward_positions
 from geodata.grid import CELL_SIZES, DEFAULT_CELL_SIZE
+from geodata.places import SEP, name_near_venues
 from geodata.release import WARDS
 from geodata.schema import OUTREACH
 
@@ -58,11 +61,20 @@ class Priorities:
         Gi* class of every ward (computed over all wards; the selection narrows the list).
     ward_gaps, cell_gaps : pandas.DataFrame
         Ranked outreach gaps (see :func:`analysis.priorities.rank_outreach_gaps`); the
-        ward ranking also has ``hotspot`` (class in words) and, with population, ``rate``.
+        rankings also have ``hotspot``: for a ward, its own class and how many of its
+        cells are hot (:func:`ward_hotspot_text`); for a cell, its class and its ward's.
+        With population, the ward ranking has ``rate``.
     sites : SiteRecommendation
     site_points : numpy.ndarray
         (K, 2) chosen sites, metres.
     site_names : list of str
+        Each site's place name (ward and postcode sectors, see :mod:`geodata.places`).
+    cell_names : list of str
+        The place name of each cell in ``cells`` (as in ``cell_gaps["name"]``).
+    ward_rate, cell_rate : float
+        C of the ward and cell rankings: outreach activities nearby per referral.
+    fine_cell_names : list of str
+        The place name of each cell in ``fine_cells``.
     fine_cells : numpy.ndarray
         Positions of the finest-grid cells in view.
     density : DensitySurface
@@ -80,6 +92,10 @@ class Priorities:
     sites: SiteRecommendation
     site_points: np.ndarray
     site_names: list[str]
+    cell_names: list[str]
+    ward_rate: float
+    cell_rate: float
+    fine_cell_names: list[str]
     fine_cells: np.ndarray
     density: DensitySurface
 
@@ -165,28 +181,52 @@ def compute_priorities(
     )
     position = {code: i for i, code in enumerate(geo.ward_codes)}
     ranked = [position[c] for c in ward_gaps[AREA]]
-    ward_gaps[HOTSPOT] = [CLASS_LABELS[int(c)] for c in ward_hot.classes[ranked]]
+    cell_ward = geo.places.cell_wards[cell_size][cells]
+    ward_gaps[HOTSPOT] = [
+        ward_hotspot_text(int(ward_hot.classes[w]), hot.classes[cell_ward == w], cell_size)
+        for w in ranked
+    ]
     if population:
         ward_gaps[RATE] = rates_per_thousand(
             list(ward_gaps[AREA]), ward_counts[ranked], population
         )
     centres = geo.grids[cell_size].centroids()[cells]
+    places = geo.places
+    cell_names = name_near_venues(
+        [places.cell_names[cell_size][c] for c in cells], centres, venues,
+        within_m=cell_size / 2,
+    )
     cell_gaps = rank_outreach_gaps(
-        [str(c) for c in cells], [_cell_name(geo, cell_size, c) for c in cells],
+        [str(c) for c in cells], cell_names,
         cell_refs[cells],
         outreach_within(centres, out_points, out_counts, radius_m),
         radius_m=radius_m, period=period,
     )
 
-    demand_cells = fine_cells[fine_refs[fine_cells] > 0]
+    cell_class = dict(zip(cells.tolist(), hot.classes.tolist(), strict=True))
+    ward_words = {w: CLASS_LABELS[int(c)] for w, c in enumerate(ward_hot.classes)}
+    cell_gaps[HOTSPOT] = [
+        f"{CLASS_LABELS[cell_class[int(c)]]}; its ward as a whole: "
+        f"{ward_words[int(geo.places.cell_wards[cell_size][int(c)])]}"
+        for c in cell_gaps[AREA]
+    ]
+
+    # Today's outreach counts as already serving referrals (at the usual rate over the fine
+    # cells in view), so new sites go where the gap is, not where outreach already goes.
+    fine_nearby = outreach_within(fine.centroids()[fine_cells], out_points, out_counts, radius_m)
+    fine_served = served_by_outreach(
+        fine_refs[fine_cells], fine_nearby, usual_rate(fine_refs[fine_cells], fine_nearby))
+    has_demand = fine_refs[fine_cells] > 0
+    demand_cells = fine_cells[has_demand]
     if venues is not None and len(venues):
-        candidates, names = venues[["x", "y"]].to_numpy(float), venues["name"].tolist()
+        candidates = venues[["x", "y"]].to_numpy(float)
+        names = [f"{venue}{SEP}{where}" for venue, where in zip(
+            venues["name"].astype(str), places.name_points(*candidates.T), strict=True)]
     else:
-        candidates = centres
-        names = [_cell_name(geo, cell_size, c) for c in cells]
+        candidates, names = centres, cell_names
     recommendation = recommend_sites(
         fine.centroids()[demand_cells], fine_refs[demand_cells], candidates,
-        sites=sites, radius_m=radius_m, current_points=out_points,
+        sites=sites, radius_m=radius_m, served=fine_served[has_demand],
     )
     density = compute_density(fine_refs, fine, bandwidth_m=bandwidth_m, policy=release.policy)
     return Priorities(
@@ -201,6 +241,10 @@ def compute_priorities(
         sites=recommendation,
         site_points=candidates[recommendation.chosen],
         site_names=[names[i] for i in recommendation.chosen],
+        cell_names=cell_names,
+        ward_rate=float(ward_gaps.attrs.get("outreach_per_referral", 0.0)),
+        cell_rate=float(cell_gaps.attrs.get("outreach_per_referral", 0.0)),
+        fine_cell_names=[places.cell_names[FINE][c] for c in fine_cells],
         fine_cells=fine_cells,
         density=replace(density, classes=density.classes[fine_cells]),
     )
@@ -232,11 +276,38 @@ def _stable(data, size, cells, hot, partner, partner_cells, partner_hot) -> np.n
     return hot & hot_here[cells]
 
 
-def _cell_name(geo, size: int, cell: int) -> str:
-    """Name a cell by its ward and its grid reference (easting/northing of its centre, km)."""
-    x, y = geo.grids[size].centroids()[cell]
-    ward = int(np.argmin(geo.ward_cell_distance[size][:, cell]))
-    return f"{geo.ward_names[ward]}, {size} m cell at {x / 1000:.2f} E {y / 1000:.2f} N km"
+def ward_hotspot_text(ward_class: int, cell_classes: np.ndarray, cell_size: int) -> str:
+    """State a ward's hot-spot evidence together with that of its cells.
+
+    Parameters
+    ----------
+    ward_class : int
+        The ward's own Gi* class.
+    cell_classes : numpy.ndarray of int
+        Classes of the cells that lie mostly in the ward.
+    cell_size : int
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> ward_hotspot_text(0, np.array([3, 3, 1, 0, -1]), 500)
+    'ward as a whole: not significant; 3 of its 500 m cells are hot spots (2 at 99 %, 1 at 90 %)'
+    >>> ward_hotspot_text(2, np.array([0, 0]), 250)
+    'ward as a whole: hot spot, 95 % confidence; none of its 250 m cells is a hot spot'
+    """
+    text = f"ward as a whole: {CLASS_LABELS[int(ward_class)]}"
+    cell_classes = np.asarray(cell_classes)
+    hot = cell_classes[cell_classes > 0]
+    if not len(hot):
+        return f"{text}; none of its {cell_size} m cells is a hot spot"
+    levels = {3: "99 %", 2: "95 %", 1: "90 %"}
+    parts = ", ".join(f"{int((hot == c).sum())} at {levels[c]}" for c in (3, 2, 1)
+                      if (hot == c).any())
+    noun = "cell is a hot spot" if len(hot) == 1 else "cells are hot spots"
+    return f"{text}; {len(hot)} of its {cell_size} m {noun} ({parts})"
 
 
 def rates_per_thousand(ward_codes, counts: np.ndarray, population: dict[str, float]) -> list[str]:

@@ -2,16 +2,20 @@
 
 *Outreach gap.* For every ward or grid cell, referrals in the period are set against outreach
 coverage: the outreach activities within a walking radius R of the area in the same period.
-Across the areas ranked, there are C outreach activities nearby per referral. The gap of an
+Across the areas ranked (those with referrals), there are C outreach activities nearby per
+referral. The gap of an
 area is the referrals that its own outreach would not cover at that usual rate:
 gap = max(0, referrals - outreach nearby / C). Areas are ranked by gap, then by referrals
 per outreach activity, then by their code (ties never depend on the data). Referrals are
 released counts (:mod:`geodata.release`), so the gap, the order and the reasons are worked
 out from what is already shown.
 
-*Recommended sites.* A maximal covering location model (spopt's MCLP) picks K sites from
-candidates (grid centres or a list of venues) so that as many released referrals as possible
-lie within R of a site, and reports that share next to what current outreach covers.
+*Recommended sites.* Outreach already happening counts: each place's referrals are served
+up to what its outreach nearby covers at the usual rate (outreach nearby / C), and only the
+rest, its gap, is left for new sites. A maximal covering location model (spopt's MCLP) picks
+K sites from candidates (grid centres or a list of venues) so that as much of that gap as
+possible lies within R of a new site. The result says what today's outreach serves and what
+the K new sites would add on top.
 """
 
 from __future__ import annotations
@@ -35,6 +39,42 @@ REFERRALS = "referrals"
 OUTREACH_NEARBY = "outreach_nearby"
 GAP = "gap"
 REASON = "reason"
+SERVED = "served"  # referrals that outreach nearby serves at the usual rate
+
+
+def usual_rate(referrals: np.ndarray, outreach_nearby: np.ndarray) -> float:
+    """Return C, the outreach activities nearby per referral across the areas with referrals.
+
+    Areas without referrals are left out: outreach near them serves no referral, and
+    counting it would make every area's outreach look thinner than it is.
+
+    Examples
+    --------
+    >>> usual_rate(np.array([30, 20, 0]), np.array([40, 10, 90]))
+    1.0
+    """
+    referrals = np.asarray(referrals, dtype="float64")
+    with_referrals = referrals > 0
+    nearby = np.asarray(outreach_nearby, dtype="float64")[with_referrals]
+    return float(nearby.sum()) / max(float(referrals.sum()), 1.0)
+
+
+def served_by_outreach(referrals: np.ndarray, outreach_nearby: np.ndarray,
+                       rate: float) -> np.ndarray:
+    """Return the referrals of each area that its outreach nearby serves at the usual rate.
+
+    ``min(referrals, outreach nearby / C)``: the gap is what is left,
+    ``referrals - served``.
+
+    Examples
+    --------
+    >>> served_by_outreach(np.array([30, 20, 5]), np.array([40, 0, 10]), 1.0).tolist()
+    [30.0, 0.0, 5.0]
+    """
+    referrals = np.asarray(referrals, dtype="float64")
+    if not rate:
+        return np.zeros_like(referrals)
+    return np.minimum(referrals, np.asarray(outreach_nearby, dtype="float64") / rate)
 
 
 def outreach_within(
@@ -90,23 +130,26 @@ def rank_outreach_gaps(
     Returns
     -------
     pandas.DataFrame
-        ``rank, area, name, referrals`` (text), ``gap``, ``outreach_nearby, reason``,
-        best first; areas with no released referrals are left out.
+        ``rank, area, name, referrals`` (text), ``gap``, ``outreach_nearby``, ``served``
+        (referrals its outreach nearby serves at the usual rate, so ``gap = referrals -
+        served``) and ``reason``, best first; areas with no released referrals are left
+        out. ``attrs["outreach_per_referral"]`` is C.
     """
     referrals = np.asarray(referrals, dtype="int64")
     outreach_nearby = np.asarray(outreach_nearby, dtype="int64")
-    per_referral = outreach_nearby.sum() / max(referrals.sum(), 1)
-    expected_cover = outreach_nearby / per_referral if per_referral else 0.0
-    gap = np.maximum(0.0, referrals - expected_cover)
+    rate = usual_rate(referrals, outreach_nearby)
+    served = served_by_outreach(referrals, outreach_nearby, rate)
+    gap = referrals - served
     ratio = referrals / (1.0 + outreach_nearby)
     keep = np.flatnonzero(referrals > 0)
     code_order = np.argsort(np.argsort(np.asarray(codes, dtype=str)[keep], kind="stable"))
     order = keep[np.lexsort((code_order, -referrals[keep], -ratio[keep], -gap[keep]))]
     reasons = [
-        _reason(int(r), int(o), radius_m, period)
-        for r, o in zip(referrals[order], outreach_nearby[order], strict=True)
+        gap_reason(int(r), int(o), s, g, rate=rate, radius_m=radius_m, period=period)
+        for r, o, s, g in zip(referrals[order], outreach_nearby[order], served[order],
+                              gap[order], strict=True)
     ]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             RANK: np.arange(1, len(order) + 1),
             AREA: [codes[i] for i in order],
@@ -114,35 +157,66 @@ def rank_outreach_gaps(
             REFERRALS: [f"{int(r):,}" for r in referrals[order]],
             GAP: np.round(gap[order], 1),
             OUTREACH_NEARBY: outreach_nearby[order],
+            SERVED: np.round(served[order], 1),
             REASON: reasons,
         }
     )
+    frame.attrs["outreach_per_referral"] = rate
+    return frame
 
 
-def _reason(referrals: int, outreach: int, radius_m: float, period: str) -> str:
-    demand = f"about {referrals:,} referrals"
-    visits = "no outreach activity" if outreach == 0 else (
-        f"{outreach:,} outreach activit{'y' if outreach == 1 else 'ies'}"
-    )
-    return f"{demand} in {period}; {visits} within {radius_m:,.0f} m"
+def gap_reason(referrals: int, outreach: int, served: float, gap: float, *, rate: float,
+               radius_m: float, period: str) -> str:
+    """Say what an area's gap is made of, so the order of the list can be followed.
+
+    Examples
+    --------
+    >>> gap_reason(20, 4, 2.0, 18.0, rate=2.0, radius_m=400, period="May")
+    'Gap of about 18: about 20 referrals in May, of which the 4 outreach activities within \
+400 m serve about 2 at the usual 2.0 activities per referral.'
+    >>> gap_reason(16, 1, 0.2, 15.8, rate=4.6, radius_m=400, period="May")
+    'Gap of about 16: about 16 referrals in May, of which the 1 outreach activity within \
+400 m serves less than 1 at the usual 4.6 activities per referral.'
+    >>> gap_reason(20, 0, 0.0, 20.0, rate=2.0, radius_m=400, period="May")
+    'Gap of about 20: about 20 referrals in May and no outreach activity within 400 m.'
+    >>> gap_reason(10, 40, 10.0, 0.0, rate=2.0, radius_m=400, period="May")
+    'No gap: the 40 outreach activities within 400 m serve all of about 10 referrals in May \
+at the usual 2.0 activities per referral (ranked by referrals per activity, 0.24).'
+    """
+    refs = f"about {referrals:,} referral{'' if referrals == 1 else 's'} in {period}"
+    visits = f"{outreach:,} outreach activit{'y' if outreach == 1 else 'ies'} within " \
+        f"{radius_m:,.0f} m"
+    usual = f"the usual {rate:,.1f} activities per referral"
+    if outreach == 0:
+        return f"Gap of about {gap:,.0f}: {refs} and no outreach activity within " \
+            f"{radius_m:,.0f} m."
+    serve = "serves" if outreach == 1 else "serve"
+    if gap >= 0.5:
+        part = "less than 1" if served < 0.5 else f"about {served:,.0f}"
+        return f"Gap of about {gap:,.0f}: {refs}, of which the {visits} {serve} {part} at {usual}."
+    return (f"No gap: the {visits} {serve} all of {refs} at {usual} (ranked by referrals per "
+            f"activity, {referrals / (1 + outreach):.2f}).")
 
 
 @dataclass(frozen=True)
 class SiteRecommendation:
-    """Sites chosen to cover the most released referral demand, with the coverage in words.
+    """New sites chosen to serve the most of the referrals today's outreach leaves unserved.
 
     Attributes
     ----------
     chosen : numpy.ndarray
         Positions of the chosen candidates, in the order given.
     covered : str
-        Referrals within the radius of a chosen site, e.g. "about 150 of 510 referrals
-        (29 %)".
+        What the new sites add: the unserved referrals (the gap) within the radius of a
+        chosen site, e.g. "about 150 of 510 referrals (29 %)".
     current : str or None
-        The same for where outreach went in the period, when given.
+        What today's outreach serves (referrals served at the usual rate), when known.
     per_site : tuple of str
-        The same for each chosen site on its own.
+        What each chosen site adds on its own.
     radius_m : float
+    added, served, total : float
+        The same as numbers: unserved referrals the new sites reach, referrals today's
+        outreach serves, and all referrals (released counts).
     """
 
     chosen: np.ndarray
@@ -150,6 +224,31 @@ class SiteRecommendation:
     current: str | None
     per_site: tuple[str, ...]
     radius_m: float
+    added: float = 0.0
+    served: float = 0.0
+    total: float = 0.0
+
+    def headline(self) -> str:
+        """Say what today's outreach reaches and what the new sites would add on top.
+
+        Examples
+        --------
+        >>> SiteRecommendation(np.array([3, 4]), "", "", (), 400, 150, 600, 1000).headline()
+        "Today's outreach reaches about 60 % of referrals; 2 new sites would add about 15 %."
+        """
+        k = len(self.chosen)
+        sites = f"{k} new site{'' if k == 1 else 's'}"
+        if not self.total:
+            return f"There are no referrals in the period for {sites} to reach."
+        today = f"Today's outreach reaches about {_percent(self.served, self.total)} of referrals"
+        if not self.added:
+            return f"{today}; {sites} would add nothing within {self.radius_m:,.0f} m."
+        return f"{today}; {sites} would add about {_percent(self.added, self.total)}."
+
+
+def _percent(part: float, whole: float) -> str:
+    share = 100 * part / whole
+    return f"{round(share)} %" if share >= 1 or not part else "under 1 %"
 
 
 def describe_coverage(covered: float, total: float) -> str:
@@ -185,9 +284,9 @@ def recommend_sites(
     *,
     sites: int = DEFAULT_SITES,
     radius_m: float = DEFAULT_RADIUS_M,
-    current_points: np.ndarray | None = None,
+    served: np.ndarray | None = None,
 ) -> SiteRecommendation:
-    """Choose sites with a maximal covering location model (spopt MCLP, CBC solver).
+    """Choose new sites for the referrals outreach does not yet serve (spopt MCLP, CBC).
 
     Parameters
     ----------
@@ -201,8 +300,10 @@ def recommend_sites(
         How many sites to choose (K).
     radius_m : float
         Walking radius R that a site covers.
-    current_points : numpy.ndarray, optional
-        Where outreach went in the period, to compare coverage.
+    served : numpy.ndarray, optional
+        Referrals at each demand point that today's outreach already serves (see
+        :func:`served_by_outreach`); only the rest counts for new sites. None: nothing is
+        served yet.
 
     Returns
     -------
@@ -220,38 +321,42 @@ def recommend_sites(
     if not len(candidates):
         raise ValueError("there are no candidate sites to choose from")
     demand = np.asarray(demand, dtype="float64")
-    total = demand.sum()
-    current = None
-    if current_points is not None:
-        current = describe_coverage(_covered(demand_points, demand, current_points, radius_m),
-                                    total)
+    total = float(demand.sum())
+    already = np.zeros_like(demand) if served is None else np.minimum(
+        np.asarray(served, dtype="float64"), demand)
+    gap = np.maximum(demand - already, 0.0)
+    today = float(already.sum())
+    current = describe_coverage(today, total) if served is not None else None
     if not total:
         return SiteRecommendation(np.array([], dtype="int64"), "no referrals", current, (),
                                   radius_m)
-    useful, merged_points, merged_demand = _reduce(demand_points, demand, candidates, radius_m)
-    k = min(sites, len(useful))
     chosen = np.array([], dtype="int64")
-    if k:
-        cost = cdist(merged_points, candidates[useful])
-        model = MCLP.from_cost_matrix(cost, merged_demand, service_radius=radius_m,
-                                      p_facilities=k)
-        model.solve(pulp.PULP_CBC_CMD(msg=False))
-        picked = [j for j, var in enumerate(model.fac_vars) if var.value() and var.value() > 0.5]
-        chosen = useful[np.array(picked, dtype="int64")]
+    if gap.sum() > 0:
+        useful, merged_points, merged_demand = _reduce(demand_points, gap, candidates, radius_m)
+        k = min(sites, len(useful))
+        if k:
+            cost = cdist(merged_points, candidates[useful])
+            model = MCLP.from_cost_matrix(cost, merged_demand, service_radius=radius_m,
+                                          p_facilities=k)
+            model.solve(pulp.PULP_CBC_CMD(msg=False))
+            picked = [j for j, var in enumerate(model.fac_vars)
+                      if var.value() and var.value() > 0.5]
+            chosen = useful[np.array(picked, dtype="int64")]
     if len(chosen) < min(sites, len(candidates)):
-        # Fewer useful candidates than sites asked for: the rest cover no referral, nearest
-        # to the demand first, so the planner still sees K sites.
+        # Fewer useful candidates than sites asked for: the rest add nothing, nearest to
+        # the unserved (else all) referrals first, so the planner still sees K sites.
         rest = np.setdiff1d(np.arange(len(candidates)), chosen)
-        distance, _ = cKDTree(demand_points).query(candidates[rest])
+        targets = demand_points[gap > 0] if (gap > 0).any() else demand_points[demand > 0]
+        distance, _ = cKDTree(targets).query(candidates[rest])
         extra = rest[np.argsort(distance, kind="stable")][: sites - len(chosen)]
         chosen = np.concatenate([chosen, extra])
-    covered = _covered(demand_points, demand, candidates[chosen], radius_m)
+    added = _covered(demand_points, gap, candidates[chosen], radius_m)
     per_site = tuple(
-        describe_coverage(_covered(demand_points, demand, candidates[[c]], radius_m), total)
+        describe_coverage(_covered(demand_points, gap, candidates[[c]], radius_m), total)
         for c in chosen
     )
-    return SiteRecommendation(chosen, describe_coverage(covered, total), current, per_site,
-                              radius_m)
+    return SiteRecommendation(chosen, describe_coverage(added, total), current, per_site,
+                              radius_m, added=added, served=today, total=total)
 
 
 def _reduce(points, demand, candidates, radius):

@@ -189,7 +189,7 @@ def _cell_counts(data, filters, ward_pos, cell_size, outreach_detail) -> AreaCou
         outreach = np.bincount(data.outreach.cells[cell_size][mask], minlength=grid.n_cells)
     return AreaCounts(
         codes=tuple(str(c) for c in in_view),
-        names=tuple(f"cell {c}" for c in in_view),
+        names=tuple(geography.places.cell_names[cell_size][c] for c in in_view),
         positions=in_view,
         referrals=None if referrals is None else ReleasedCounts(referrals.values[in_view]),
         outreach=None if outreach is None else outreach[in_view],

@@ -131,6 +131,22 @@ def _audit_prepared_once(report: ImportReport) -> None:
         seen.add(key)
 
 
+def gap_explanation(rate: float, radius_m: float, areas: str) -> str:
+    """Say how the gap that orders a ranking is made, with the usual rate C in figures.
+
+    Examples
+    --------
+    >>> gap_explanation(2.04, 400, "wards")[:62]
+    'Ordered by gap = referrals − served by outreach nearby. Across'
+    """
+    return (
+        f"Ordered by gap = referrals − served by outreach nearby. Across these {areas} with "
+        f"referrals there are {rate:,.1f} outreach activities within {radius_m:,.0f} m per "
+        f"referral (the usual rate), so an area's outreach nearby serves its number of "
+        f"activities ÷ {rate:,.1f} referrals, at most all of them; the rest is its gap."
+    )
+
+
 def render_method(cell_size: int, partner_size: int, radius_m: int, density) -> None:
     """Explain the Priorities methods in plain English."""
     with st.expander("How these priorities are worked out", expanded=False):
@@ -151,12 +167,15 @@ def render_method(cell_size: int, partner_size: int, radius_m: int, density) -> 
   counts and rounded to 50 m). It is shown in five classes, never as numbers, and blank
   where fewer than {DEFAULT_POLICY.k} released referrals lie within the bandwidth.
 - **Outreach gap**: referrals in each area against outreach activities within
-  {radius_m} m in the same weeks. Across the areas, there are C outreach activities nearby
-  per referral; an area's gap is the referrals its own outreach would not cover at that
-  usual rate. Areas are ranked by gap, then by referrals per outreach activity, then by
-  their code. Outreach is counted where its masked points fall.
-- **Recommended sites**: a maximal covering location model (spopt, solved exactly by CBC)
-  picks the sites (grid centres, or your venues) that put the most referrals within
-  {radius_m} m, and the share is set against what current outreach reached.
+  {radius_m} m in the same weeks. Across the areas with referrals, there are C outreach
+  activities nearby per referral; an area's gap is the referrals its own outreach would
+  not cover at that usual rate. Areas are ranked by gap, then by referrals per outreach
+  activity, then by their code. Outreach is counted where its masked points fall.
+- **Recommended sites add to today's outreach**: each place's referrals count as already
+  served up to what its outreach within {radius_m} m serves at the usual rate (the same
+  rule as the gap), so only the gap is left for new sites. A maximal covering location
+  model (spopt, solved exactly by CBC) then picks the sites (grid centres, or your venues)
+  that put the most of that gap within {radius_m} m. The headline says what today's
+  outreach reaches and what the new sites would add on top.
 """
         )

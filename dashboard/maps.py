@@ -185,6 +185,8 @@ class MapGeometry:
         A (lat, lon) point inside each ward, for ward-level symbols.
     extent : tuple of float
         The borough's extent in EPSG:27700 (minx, miny, maxx, maxy).
+    ward_names : tuple of str
+        Ward names in index order (for labels).
     """
 
     wards: list[dict]
@@ -192,6 +194,7 @@ class MapGeometry:
     cells: dict[int, list[dict]]
     ward_points: np.ndarray
     extent: tuple[float, float, float, float]
+    ward_names: tuple[str, ...] = ()
 
 
 def build_map_geometry(geography: Geography) -> MapGeometry:
@@ -217,6 +220,7 @@ def build_map_geometry(geography: Geography) -> MapGeometry:
         },
         ward_points=np.column_stack([points.y.to_numpy(), points.x.to_numpy()]),
         extent=tuple(float(v) for v in geography.outline.bounds),
+        ward_names=geography.ward_names,
     )
 
 
@@ -254,7 +258,90 @@ def build_base_map(geometry: MapGeometry, basemap: Basemap = NO_BASEMAP) -> foli
         interactive=False,
     ).add_to(m)
     _Attribution(escape_text(MAP_ATTRIBUTION)).add_to(m)
+    _LabelZoom(LABEL_MIN_ZOOM).add_to(m)
     return m
+
+
+LABEL_MIN_ZOOM = 11.75  # ward names show from this zoom (the borough fills the map at ~12)
+_LABEL_STYLE = (
+    "position:absolute;transform:translate(-50%,-50%);width:96px;text-align:center;"
+    "font:600 11px/1.15 sans-serif;color:#1b1b1b;pointer-events:none;"
+    "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff"
+)
+
+
+class _LabelZoom(MacroElement):
+    """Hides ward names when the map is zoomed out too far for them to be read."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            function update() {
+                map.getContainer().classList.toggle(
+                    "atlas-labels-hidden", map.getZoom() < {{ this.min_zoom|tojson }});
+            }
+            if (!document.getElementById("atlas-label-style")) {
+                var style = document.createElement("style");
+                style.id = "atlas-label-style";
+                style.textContent = ".atlas-labels-hidden .atlas-ward-label{display:none}";
+                document.head.appendChild(style);
+            }
+            map.on("zoomend", update);
+            update();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, min_zoom: float) -> None:
+        super().__init__()
+        self._name = "LabelZoom"
+        self.min_zoom = min_zoom
+
+
+def build_ward_labels_layer(geometry: MapGeometry, positions=None, *,
+                            name: str = "Ward outlines and names") -> folium.FeatureGroup:
+    """Build ward outlines with each ward's name written on it (shown at a readable zoom).
+
+    The outlines and names take no pointer or keyboard focus: the areas under them keep
+    their tooltips, which name the ward too.
+
+    Parameters
+    ----------
+    geometry : MapGeometry
+    positions : sequence of int, optional
+        The wards to draw (all when omitted).
+    name : str
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    if positions is None:
+        positions = range(len(geometry.wards))
+    positions = [int(p) for p in positions]
+    group = folium.FeatureGroup(name=name)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": geometry.wards[p], "properties": {}}
+            for p in positions]},
+        style_function=lambda _: {"color": "#252525", "weight": 1.6, "fill": False},
+        interactive=False,
+    ).add_to(group)
+    for p in positions:
+        if p >= len(geometry.ward_names):
+            continue
+        label = escape_text(geometry.ward_names[p])
+        folium.Marker(
+            [round(float(v), COORD_DECIMALS) for v in geometry.ward_points[p]],
+            icon=folium.DivIcon(
+                html=f'<div style="{_LABEL_STYLE}">{label}</div>',
+                icon_size=(0, 0), icon_anchor=(0, 0), class_name="atlas-ward-label",
+            ),
+            interactive=False, keyboard=False,
+        ).add_to(group)
+    return group
 
 
 def build_class_layer(

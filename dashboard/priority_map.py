@@ -47,7 +47,8 @@ def build_priority_layers(
         layer = maps.build_class_layer(
             geometry.cells[result.cell_size], result.cells,
             colours=[HOTSPOT_COLOURS[int(c)] for c in result.hotspot_classes],
-            fields={"Hot spot": [hotspot_label(c, s) for c, s in
+            fields={"Place": list(result.cell_names),
+                    "Hot spot": [hotspot_label(c, s) for c, s in
                                  zip(result.hotspot_classes, result.stable, strict=True)]},
             name=HOT_SPOTS, line_weight=0.3, emphasise=result.stable,
         )
@@ -61,7 +62,8 @@ def build_priority_layers(
         layer = maps.build_class_layer(
             geometry.cells[min(geometry.cells)], result.fine_cells,
             colours=["#ffffff" if c == 0 else DENSITY_COLOURS[c - 1] for c in density.classes],
-            fields={"Smoothed density": list(density.labels)}, name=SURFACE, line_weight=0,
+            fields={"Place": list(result.fine_cell_names),
+                    "Smoothed density": list(density.labels)}, name=SURFACE, line_weight=0,
         )
         entries = [LegendEntry("#ffffff", "masked: fewer than 5 referrals nearby")]
         entries += [LegendEntry(c, f"{w} density")
@@ -70,5 +72,8 @@ def build_priority_layers(
                                 tuple(entries))]
     legend.append(LegendSection("Sites", (LegendEntry(
         maps.SITE_COLOUR, f"recommended site, with its {radius_m:,.0f} m radius"),), True))
+    legend.append(LegendSection("Wards", (LegendEntry(
+        "#ffffff", "ward outline, named when zoomed in enough to read"),)))
+    wards = maps.build_ward_labels_layer(geometry)
     sites = maps.build_sites_layer(result.site_points, result.site_names, radius_m=radius_m)
-    return [layer, sites], legend
+    return [layer, wards, sites], legend

@@ -56,7 +56,8 @@ def area_table(view: MapView, *, use_cells: bool, rates=None, codes: bool = Fals
     return table[list(columns)].rename(columns=columns)
 
 
-def ranking_table(ranking: pd.DataFrame, area_label: str) -> pd.DataFrame:
+def ranking_table(ranking: pd.DataFrame, area_label: str, *, parts: bool = False
+                  ) -> pd.DataFrame:
     """Return a gap ranking as the table planners read (rank, area, place, figures, reason).
 
     Parameters
@@ -65,17 +66,28 @@ def ranking_table(ranking: pd.DataFrame, area_label: str) -> pd.DataFrame:
         A gap ranking (:mod:`analysis.priorities`); a ``place`` column, when present, names
         each area as people know it.
     area_label : str
-        "Ward" or "Cell".
+        "Ward", "Cell" or "Place".
+    parts : bool
+        Put the gap's parts before it: referrals, outreach nearby and the referrals that
+        outreach serves at the usual rate (gap = referrals - served).
 
     Returns
     -------
     pandas.DataFrame
     """
-    columns = {
-        "rank": "Rank", "name": area_label, PLACE: "Place", "referrals": "Referrals",
-        "gap": "Gap", "outreach_nearby": "Outreach nearby", "hotspot": "Hot spot",
-        "rate": "Referrals per 1,000 residents", "reason": "Why",
-    }
+    if parts:
+        columns = {
+            "rank": "Rank", "name": area_label, PLACE: "Place", "gap": "Gap",
+            "referrals": "Referrals", "outreach_nearby": "Outreach nearby",
+            "served": "Served by outreach nearby", "hotspot": "Hot spot",
+            "rate": "Referrals per 1,000 residents", "reason": "Why",
+        }
+    else:
+        columns = {
+            "rank": "Rank", "name": area_label, PLACE: "Place", "referrals": "Referrals",
+            "gap": "Gap", "outreach_nearby": "Outreach nearby", "hotspot": "Hot spot",
+            "rate": "Referrals per 1,000 residents", "reason": "Why",
+        }
     present = [c for c in columns if c in ranking.columns]
     return ranking[present].rename(columns=columns)
 

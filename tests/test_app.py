@@ -1,5 +1,6 @@
 """The pages, driven through Streamlit's AppTest (no browser)."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -176,19 +177,19 @@ def test_priorities_page_through_its_parameters(atlas_home):
     at = run_app()
     at.switch_page("screens/priorities.py").run(timeout=120)
     assert not at.exception
-    assert "sites would put about" in at.markdown[0].value or any(
-        "sites would put about" in m.value for m in at.markdown
-    )
+    assert any("Today's outreach reaches about" in m.value and "5 new sites would add" in m.value
+               for m in at.markdown)
     wards = at.dataframe[0].value
-    assert list(wards.columns)[:3] == ["Rank", "Ward", "Referrals"]
-    assert at.dataframe[2].value["Site"].tolist() == [1, 2, 3, 4, 5]
+    assert list(wards.columns)[:6] == ["Rank", "Ward", "Gap", "Referrals", "Outreach nearby",
+                                       "Served by outreach nearby"]
+    assert at.table[0].value.index.tolist() == [1, 2, 3, 4, 5]
     for cell in (250, 1000):
         at.select_slider(key="p_cell").set_value(cell).run(timeout=120)
         assert not at.exception
         assert f"Grid cells ({cell} m), most in need first" in [s.value for s in at.subheader]
     at.slider(key="p_radius").set_value(800).run(timeout=120)
     at.number_input(key="p_sites").set_value(2).run(timeout=120)
-    assert not at.exception and len(at.dataframe[2].value) == 2
+    assert not at.exception and len(at.table[0].value) == 2
     at.radio(key="p_layer").set_value("Smoothed surface").run(timeout=120)
     at.checkbox(key="p_own_bw").check().run(timeout=120)
     assert not at.exception
@@ -202,7 +203,9 @@ def test_priorities_with_uploaded_venues(atlas_home):
     at.run(timeout=120)
     assert not at.exception
     assert any("Choosing among 1 venues" in c.value for c in at.caption)
-    assert at.dataframe[2].value["Where"].tolist() == ["Hendon Town Hall"]
+    # the venue's own name, then its ward and the sector of the nearest postcode
+    assert re.fullmatch(r"Hendon Town Hall · Toy Ward \d+ · NW4 \d",
+                        at.table[0].value["Where"].tolist()[0])
 
 
 def test_trends_page(atlas_home):

@@ -127,12 +127,33 @@ def test_gap_ranks_the_uncovered_cluster_first():
     )
     assert ranking["area"].tolist() == ["uncovered", "quiet", "covered"]  # no 0s ranked
     assert ranking["reason"][0] == (
-        "about 20 referrals in the 4 weeks to 1 Oct 2023; no outreach activity within 400 m"
+        "Gap of about 20: about 20 referrals in the 4 weeks to 1 Oct 2023 and no outreach "
+        "activity within 400 m."
     )
     assert ranking.loc[ranking["area"] == "quiet", "referrals"].item() == "5"
     # gap = referrals - outreach nearby / (outreach per referral across the areas: 40 / 55)
     assert ranking["gap"].tolist() == [20.0, 5.0, 0.0]
     assert "score" not in ranking.columns
+    # the parts of the gap are in the frame: served = outreach nearby / C, gap = refs - served
+    assert ranking.attrs["outreach_per_referral"] == pytest.approx(40 / 55)
+    assert ranking["served"].tolist() == [0.0, 0.0, 30.0]
+    covered = ranking.set_index("area").loc["covered", "reason"]
+    assert covered.startswith("No gap: the 40 outreach activities within 400 m serve all of "
+                              "about 30 referrals")
+
+
+def test_gap_reason_states_the_figure_and_its_parts():
+    ranking = rank_outreach_gaps(
+        ["a", "b"], ["A", "B"], referrals=np.array([20, 20]),
+        outreach_nearby=np.array([4, 36]), radius_m=400, period="May",
+    )
+    # C = 40 / 40 = 1 activity per referral: A's 4 serve 4, leaving a gap of 16
+    assert ranking["area"].tolist() == ["a", "b"]
+    assert ranking["reason"][0] == (
+        "Gap of about 16: about 20 referrals in May, of which the 4 outreach activities "
+        "within 400 m serve about 4 at the usual 1.0 activities per referral."
+    )
+    assert (ranking["gap"] + ranking["served"]).tolist() == [20.0, 20.0]
 
 
 def test_gap_ties_are_broken_by_code_not_by_input_order():
@@ -167,10 +188,13 @@ def test_mclp_matches_brute_force():
 def test_site_recommendation_checks_and_current_coverage():
     points = np.array([[0.0, 0.0], [5000.0, 0.0]])
     result = recommend_sites(points, np.array([30.0, 10.0]), points, sites=1, radius_m=100,
-                             current_points=np.array([[5000.0, 50.0]]))
+                             served=np.array([0.0, 10.0]))
     assert result.chosen.tolist() == [0]
     assert result.covered == "about 30 of 40 referrals (75 %)"
     assert result.current == "about 10 of 40 referrals (25 %)"
+    assert result.headline() == (
+        "Today's outreach reaches about 25 % of referrals; 1 new site would add about 75 %."
+    )
     # demand is released counts (0 or at least 5), so a share is worked out from them
     small = recommend_sites(points, np.array([5.0, 30.0]), points[:1], sites=1, radius_m=100)
     assert small.covered == "about 5 of 35 referrals (14 %)"
@@ -180,6 +204,32 @@ def test_site_recommendation_checks_and_current_coverage():
         recommend_sites(points, np.ones(2), points, sites=0)
     with pytest.raises(ValueError, match="no candidate sites"):
         recommend_sites(points, np.ones(2), np.empty((0, 2)))
+
+
+def test_a_new_site_goes_to_the_busy_unserved_cluster_not_the_busy_served_one():
+    # Two busy clusters 3 km apart: the west one has more referrals, but outreach already
+    # works there; the east one has none. A quiet area far away has a little of both.
+    rng = np.random.default_rng(2)
+    west = np.array([1000.0, 1000.0]) + rng.uniform(-150, 150, (6, 2))
+    east = np.array([4000.0, 1000.0]) + rng.uniform(-150, 150, (6, 2))
+    quiet = np.array([[2500.0, 4000.0]])
+    points = np.concatenate([west, east, quiet])
+    demand = np.array([8.0] * 6 + [6.0] * 6 + [5.0])
+    outreach_points = np.array([[1000.0, 1000.0], [2500.0, 4000.0]])
+    from analysis.priorities import outreach_within, served_by_outreach, usual_rate
+
+    nearby = outreach_within(points, outreach_points, np.array([90, 5]), 400)
+    served = served_by_outreach(demand, nearby, usual_rate(demand, nearby))
+    candidates = np.array([[1000.0, 1000.0], [4000.0, 1000.0], [2500.0, 4000.0]])
+    result = recommend_sites(points, demand, candidates, sites=1, radius_m=400, served=served)
+    assert result.chosen.tolist() == [1]  # the east: busy and unserved
+    # ignoring today's outreach, the busier west would win: the old answer
+    assert recommend_sites(points, demand, candidates, sites=1, radius_m=400).chosen.tolist() \
+        == [0]
+    assert result.added == pytest.approx(36.0)
+    assert result.served == pytest.approx(served.sum()) and result.served > 40
+    assert result.headline().startswith("Today's outreach reaches about ")
+    assert result.headline().endswith(f"1 new site would add about {round(3600 / 89)} %.")
 
 
 def test_demo_priorities_recover_the_planted_under_served_clusters(scene):
@@ -298,3 +348,42 @@ def test_candidate_screen_keeps_the_answer_on_a_large_problem(monkeypatch):
     exact = recommend_sites(points, demand, candidates, sites=5, radius_m=600)
     covered = [covered_by(points, demand, candidates[r.chosen], 600) for r in (screened, exact)]
     assert covered[0] == pytest.approx(covered[1], rel=0.01)
+
+
+def test_priorities_name_places_and_state_hot_spots_consistently(scene):
+    from analysis.hotspots import CLASS_LABELS
+    from analysis.views import compute_map_view
+
+    data = scene.data
+    result = compute_priorities(data, EVERYTHING, cell_size=500, radius_m=400, sites=3)
+    places = data.geography.places
+    names = result.cell_gaps["name"]
+    assert names.str.contains(" · ").all() and not names.str.contains(" m cell at ").any()
+    by_cell = dict(zip(result.cells.tolist(), result.cell_names, strict=True))
+    for code, name in zip(result.cell_gaps["area"], names, strict=True):
+        assert by_cell[int(code)] == name == places.cell_names[500][int(code)]
+    assert set(result.site_names) <= set(result.cell_names)  # sites at grid centres
+    # the Map page's grid names its cells the same way (not "cell 745")
+    view = compute_map_view(data, EVERYTHING, cell_size=500)
+    assert list(view.cells.names) == [places.cell_names[500][c] for c in view.cells.positions]
+
+    # a ward's hot-spot text counts its own hot cells; a cell's names its ward's class
+    cell_class = dict(zip(result.cells.tolist(), result.hotspot_classes.tolist(), strict=True))
+    main_ward = places.cell_wards[500]
+    position = {code: i for i, code in enumerate(data.geography.ward_codes)}
+    hot_somewhere = 0
+    for code, text in zip(result.ward_gaps["area"], result.ward_gaps["hotspot"], strict=True):
+        ward = position[code]
+        hot = sum(1 for c, k in cell_class.items() if main_ward[c] == ward and k > 0)
+        own = CLASS_LABELS[int(result.ward_hotspot_classes[ward])]
+        assert text.startswith(f"ward as a whole: {own}; ")
+        if hot:
+            hot_somewhere += 1
+            assert f"; {hot} of its 500 m cell" in text
+        else:
+            assert text.endswith("none of its 500 m cells is a hot spot")
+    assert hot_somewhere  # the planted clusters are hot
+    for code, text in zip(result.cell_gaps["area"], result.cell_gaps["hotspot"], strict=True):
+        ward = int(main_ward[int(code)])
+        assert text == (f"{CLASS_LABELS[cell_class[int(code)]]}; its ward as a whole: "
+                        f"{CLASS_LABELS[int(result.ward_hotspot_classes[ward])]}")

@@ -48,7 +48,7 @@ if classified is not None:
     )
 else:
     layer = maps.build_outline_layer(shapes, areas.positions, name="Areas")
-layers = [layer]
+layers = [layer, maps.build_ward_labels_layer(geometry, view.wards.positions)]
 legend = [LegendSection("Referrals", classified.legend)] if classified else []
 if OUTREACH in filters.kinds:
     layers.append(maps.build_outreach_layer(view, geometry))

@@ -1,5 +1,6 @@
 """Priorities page: hot spots, outreach gaps and recommended sites, with the method."""
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -50,10 +51,11 @@ with st.spinner("Working out hot spots, gaps and sites…"):
         float(bandwidth) if own_bandwidth else None, venues, data.ward_figures(POPULATION),
     )
 
-st.markdown(
-    f"**These {len(result.site_points)} sites would put {result.sites.covered} within "
-    f"{radius} m of outreach.** Outreach in the period reached {result.sites.current} within "
-    "the same distance."
+st.markdown(f"**{result.sites.headline()}**")
+st.caption(
+    f"Today's outreach serves {result.sites.current}: each place's referrals count as served "
+    f"up to what its outreach within {radius} m serves at the usual rate. The new sites "
+    f"would reach {result.sites.covered} that outreach does not serve yet."
 )
 show = st.radio("Map shows", [HOT_SPOTS, SURFACE], horizontal=True, key="p_layer")
 layers, legend = build_priority_layers(result, geometry, show=show, radius_m=radius)
@@ -67,15 +69,20 @@ with legend_col:
     components.render_legend(legend)
 
 st.subheader("Wards, most in need first")
-st.dataframe(components.ranking_table(result.ward_gaps, "Ward"), hide_index=True, key="p_wards")
+st.caption(components.gap_explanation(result.ward_rate, radius, "wards"))
+st.dataframe(components.ranking_table(result.ward_gaps, "Ward", parts=True), hide_index=True,
+             key="p_wards")
 st.subheader(f"Grid cells ({cell_size} m), most in need first")
-st.dataframe(components.ranking_table(result.cell_gaps.head(20), "Cell"), hide_index=True,
-             key="p_cells")
+st.caption(components.gap_explanation(result.cell_rate, radius, f"{cell_size} m cells"))
+st.dataframe(components.ranking_table(result.cell_gaps.head(20), "Place", parts=True),
+             hide_index=True, key="p_cells")
 st.subheader("Recommended sites")
-st.dataframe(
-    {"Site": list(range(1, len(result.site_names) + 1)), "Where": result.site_names,
-     f"Referrals within {radius} m, on its own": list(result.sites.per_site)},
-    hide_index=True, key="p_sites_table",
+st.table(  # a few rows: a plain HTML table that screen readers read (cells are plain text)
+    pd.DataFrame(
+        {"Site": list(range(1, len(result.site_names) + 1)),
+         "Where": list(result.site_names),
+         f"Unserved referrals within {radius} m, on its own": list(result.sites.per_site)}
+    ).set_index("Site")
 )
 components.render_method(cell_size, result.partner_size, radius, result.density)
 components.render_disclosure_note()
