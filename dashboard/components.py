@@ -118,7 +118,7 @@ def render_import_report(report: ImportReport) -> None:
     st.markdown("\n".join(f"- {escape_markdown(line)}" for line in report.summary()[1:]))
     if report.rows_rejected:
         st.dataframe(
-            report.rejected.head(1000).rename(
+            report.rejected_rows().head(1000).rename(
                 columns={"row": "Row", "reason": "Reason", "column": "Column"}
             ),
             hide_index=True,

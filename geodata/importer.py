@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 import sys
 from collections import Counter
@@ -38,7 +39,7 @@ from geodata.columns import (
     normalise_header,
 )
 from geodata.errors import ImportFileError
-from geodata.escaping import csv_safe_frame
+from geodata.escaping import csv_safe
 from geodata.locate import ward_codes_of
 from geodata.parsing import (
     EARLIEST,
@@ -69,7 +70,7 @@ from geodata.schema import (
     Y,
 )
 from geodata.settings import InputLimits, load_settings
-from geodata.store import CRIME, CRIME_MONTH, Store
+from geodata.store import CRIME, CRIME_MONTH, Store, content_keys
 from geodata.store import CRIME_TYPE as STORE_CRIME_TYPE
 
 MIXED = "mixed"
@@ -90,6 +91,8 @@ UNKNOWN_POSTCODE = "unknown postcode"
 OUTSIDE = "outside Barnet"
 DUPLICATE_IN_FILE = "duplicate of an earlier row in this file"
 DUPLICATE_STORED = "duplicate of a record already stored"
+REPEAT_IN_FILE = "same date, place, category and details as an earlier row in this file"
+REPEAT_STORED = "same date, place, category and details as a record already stored"
 WRONG_KIND = "kind does not match the import"
 UNKNOWN_KIND = "unknown kind (use referral or outreach)"
 BAD_MONTH = "unreadable month (use 2023-01)"
@@ -117,7 +120,8 @@ class ImportReport:
     accepted : pandas.DataFrame
         The rows to store, in canonical form (records or crime rows).
     rejected : pandas.DataFrame
-        ``row`` (spreadsheet row number, header = 1), ``reason``, ``column``.
+        ``row`` (spreadsheet row number, header = 1), ``reason``, ``column`` (blank when
+        no one column is to blame).
     columns : ColumnMatch or None
         How the columns were understood.
     fallbacks : dict of str to dict
@@ -128,6 +132,20 @@ class ImportReport:
         The file marks its records as synthetic demo data.
     error : str or None
         Set when the file could not be read at all.
+    rejected_values : pandas.DataFrame
+        The rejected rows' own values in the columns the atlas reads, under the file's own
+        headers, indexed by row number (blank cells empty). Dropped identifying columns and
+        unused columns are never kept.
+    overlaps : dict of int to int
+        Dataset id -> how many rows of this file are already stored in it (same source id,
+        or same content for rows without one).
+    replacing : int or None
+        The dataset this import is checked to replace: rows already stored in it are
+        accepted, not rejected.
+    swapped : int
+        Rows recognised as having latitude and longitude swapped.
+    swapped_fixed : bool
+        Whether those rows were read with the two values exchanged back.
     """
 
     file_name: str
@@ -140,6 +158,11 @@ class ImportReport:
     notes: tuple[str, ...] = ()
     synthetic: bool = False
     error: str | None = None
+    rejected_values: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overlaps: dict[int, int] = field(default_factory=dict)
+    replacing: int | None = None
+    swapped: int = 0
+    swapped_fixed: bool = False
 
     @property
     def rows_accepted(self) -> int:
@@ -181,6 +204,7 @@ class ImportReport:
                     "Not used, not stored: "
                     + ", ".join(f"'{c}'" for c in self.columns.ignored) + "."
                 )
+        lines.extend(self._overlap_lines())
         for what, counts in self.fallbacks.items():
             listed = ", ".join(f"'{v}' ({n:,})" for v, n in list(counts.items())[:8])
             lines.append(f"Unrecognised {what} recorded as '{_fallback_word(what)}': {listed}.")
@@ -188,9 +212,65 @@ class ImportReport:
             lines.append("The file is marked as SYNTHETIC DEMO DATA.")
         return lines
 
+    def _overlap_lines(self) -> list[str]:
+        lines = []
+        for dataset_id, count in sorted(self.overlaps.items()):
+            if dataset_id == self.replacing:
+                lines.append(
+                    f"Dataset {dataset_id} will be replaced: its records are deleted and this "
+                    f"file's {self.rows_accepted:,} accepted rows stored in their place, in one "
+                    f"step ({count:,} of them were already stored in it)."
+                )
+            else:
+                lines.append(
+                    f"{count:,} row(s) of this file are already stored in dataset {dataset_id}: "
+                    "they are left out, so storing adds only the new rows. To store the whole "
+                    f"file in place of dataset {dataset_id}, replace it instead."
+                )
+        if self.replacing is not None and self.replacing not in self.overlaps:
+            lines.append(
+                f"Dataset {self.replacing} will be replaced: its records are deleted and this "
+                f"file's {self.rows_accepted:,} accepted rows stored in their place, in one step."
+            )
+        return lines
+
+    def rejected_rows(self) -> pd.DataFrame:
+        """Return every rejected row with its reason and its own values, blanks empty.
+
+        Columns: ``row``, ``reason``, ``column``, then the file's columns the atlas reads
+        (see :attr:`rejected_values`), so the rows can be fixed and imported again.
+        """
+        table = self.rejected.copy()
+        table["column"] = table["column"].fillna("")
+        values = self.rejected_values
+        if values.empty or table.empty:
+            return table
+        extra = values.reindex(table["row"].to_numpy()).fillna("").reset_index(drop=True)
+        extra.columns = [c if c not in table.columns else f"{c} (file)" for c in extra.columns]
+        return pd.concat([table.reset_index(drop=True), extra], axis=1)
+
     def to_csv(self) -> bytes:
-        """Return the rejected rows as a formula-safe CSV (row, reason, column)."""
-        return csv_safe_frame(self.rejected).to_csv(index=False).encode("utf-8")
+        """Return the rejected rows as a formula-safe CSV (row, reason, column, values).
+
+        A text cell a spreadsheet would read as a formula gets a leading apostrophe;
+        plain numbers (``-0.2``) are left as they are, so the file imports again.
+        """
+        table = self.rejected_rows()
+        safe = pd.DataFrame(
+            {csv_safe(str(c)): table[c].map(_csv_cell) for c in table.columns},
+            index=table.index,
+        )
+        return safe.to_csv(index=False).encode("utf-8")
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+def _csv_cell(value: object) -> object:
+    """Make one cell formula-safe, leaving plain numbers as they are."""
+    if isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value.strip()):
+        return value
+    return csv_safe(value)
 
 
 def _fallback_word(what: str) -> str:
@@ -242,8 +322,10 @@ class _Rows:
 
     def frame(self, broken: list[tuple[int, str]]) -> pd.DataFrame:
         bad = ~self.ok
+        column = self.column[bad]
         rejected = pd.DataFrame(
-            {"row": self.rows[bad], "reason": self.reason[bad], "column": self.column[bad]}
+            {"row": self.rows[bad], "reason": self.reason[bad],
+             "column": np.where(column == None, "", column)}  # noqa: E711 - elementwise
         )
         if broken:
             rejected = pd.concat(
@@ -252,7 +334,7 @@ class _Rows:
                         {
                             "row": [r for r, _ in broken],
                             "reason": [f"broken row: {why}" for _, why in broken],
-                            "column": None,
+                            "column": "",
                         }
                     ),
                     rejected,
@@ -273,6 +355,10 @@ def validate_file(
     today: dt.date | None = None,
     progress: Callable[[float, str], None] | None = None,
     limits: InputLimits | None = None,
+    store: Store | None = None,
+    replacing: int | None = None,
+    keep_repeats: bool = False,
+    fix_swapped: bool = False,
 ) -> ImportReport:
     """Check a record file row by row without storing anything (the dry run).
 
@@ -297,6 +383,19 @@ def validate_file(
     limits : InputLimits, optional
         Largest file accepted; defaults to the import limits of the settings. A file over
         a limit is not parsed and gets a report with ``error`` set.
+    store : Store, optional
+        The store to check for records already stored, by source id and, for rows without
+        one, by content (kind, date, place, category); the report's ``overlaps`` says which
+        datasets hold them. Replaces ``known_hashes`` when given.
+    replacing : int, optional
+        A dataset the file is to replace: rows already stored in it are not rejected.
+    keep_repeats : bool
+        Keep rows without a source id that repeat everything an earlier row of the file
+        says (several people found together, recorded alike); by default they are
+        rejected. Rows that repeat a stored record are rejected either way.
+    fix_swapped : bool
+        Read rows whose latitude and longitude are recognisably swapped with the two values
+        exchanged back, instead of rejecting them.
 
     Returns
     -------
@@ -321,9 +420,13 @@ def validate_file(
     tell(0.25, f"Checking {raw.rows_read:,} rows")
     columns = match_columns([c for c in raw.frame.columns if not c.startswith("_")])
     if kind == CRIME:
-        return _validate_crime(raw, name, columns, wards, tell)
+        return _validate_crime(raw, name, columns, wards, tell, fix_swapped)
+    checks = _DuplicateChecks(
+        hash_key=hash_key, known_hashes=known_hashes, store=store, replacing=replacing,
+        keep_repeats=keep_repeats,
+    )
     return _validate_records(
-        raw, name, kind, columns, wards, hash_key, known_hashes, today or dt.date.today(), tell
+        raw, name, kind, columns, wards, checks, today or dt.date.today(), tell, fix_swapped
     )
 
 
@@ -332,7 +435,7 @@ def _column(raw: RawTable, columns: ColumnMatch, field_name: str) -> pd.Series |
     return None if source is None else raw.frame[source].reset_index(drop=True)
 
 
-def _validate_records(raw, name, kind, columns, wards, hash_key, known_hashes, today, tell):
+def _validate_records(raw, name, kind, columns, wards, checks, today, tell, fix_swapped):
     frame = raw.frame
     n = len(frame)
     rows = _Rows(frame[ROW_NUMBER].to_numpy())
@@ -340,12 +443,11 @@ def _validate_records(raw, name, kind, columns, wards, hash_key, known_hashes, t
     kinds = _record_kinds(raw, columns, kind, rows)
     dates = _check_dates(_column(raw, columns, DATE), columns, rows, today)
     tell(0.45, "Locating rows")
-    x, y, codes = _place(raw, columns, rows, notes, wards)
+    x, y, codes, swapped = _place(raw, columns, rows, notes, wards, fix_swapped)
     tell(0.7, "Checking categories and duplicates")
     fallbacks: dict[str, dict[str, int]] = {}
     categories = _categories(_column(raw, columns, CATEGORY), kinds, fallbacks)
     sources = _sources(_column(raw, columns, SOURCE), kinds, fallbacks)
-    hashes = _check_duplicates(_column(raw, columns, SOURCE_ID), hash_key, known_hashes, rows)
     is_referral = kinds == REFERRAL
     ages = np.where(is_referral, _optional(raw, columns, AGE_GROUP, parse_age_groups, n), None)
     nationalities = np.where(
@@ -353,6 +455,11 @@ def _validate_records(raw, name, kind, columns, wards, hash_key, known_hashes, t
         _optional(raw, columns, NATIONALITY_GROUP, parse_nationality_groups, n),
         None,
     )
+    content = pd.DataFrame({
+        KIND: kinds, DATE: dates, X: x, Y: y, CATEGORY: categories, SOURCE: sources,
+        AGE_GROUP: ages, NATIONALITY_GROUP: nationalities,
+    })
+    hashes, overlaps = checks.run(_column(raw, columns, SOURCE_ID), content, rows)
     ok = rows.ok
     token = secrets.token_hex(8)
     accepted = pd.DataFrame(
@@ -387,7 +494,33 @@ def _validate_records(raw, name, kind, columns, wards, hash_key, known_hashes, t
         fallbacks=fallbacks,
         notes=tuple(notes),
         synthetic=synthetic,
+        rejected_values=_rejected_values(raw, columns, rows),
+        overlaps=overlaps,
+        replacing=checks.replacing,
+        swapped=swapped,
+        swapped_fixed=fix_swapped and swapped > 0,
     )
+
+
+def _rejected_values(raw: RawTable, columns: ColumnMatch, rows: _Rows) -> pd.DataFrame:
+    """Return the rejected rows' own values in the columns the atlas reads, blanks empty."""
+    used = [c for c in raw.frame.columns if c in set(columns.fields.values())]
+    bad = ~rows.ok
+    values = raw.frame.loc[bad, used].map(_cell_text)
+    values.index = pd.Index(rows.rows[bad], name="row")
+    return values
+
+
+def _cell_text(value: object) -> object:
+    """Return a cell as the file held it: blank for missing, a date as ISO text."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        stamp = pd.Timestamp(value)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def _record_kinds(raw, columns, kind, rows) -> np.ndarray:
@@ -429,15 +562,16 @@ def _in_gb_degrees(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return (lon >= -9) & (lon <= 2.5) & (lat >= 49) & (lat <= 61)
 
 
-def _place(raw, columns, rows, notes, wards):
+def _place(raw, columns, rows, notes, wards, fix_swapped=False):
     """Locate every row, find its ward, and reject the rows outside Barnet.
 
     Returns
     -------
     tuple
-        x, y (EPSG:27700, NaN where unknown) and the ward code of each row (or None).
+        x, y (EPSG:27700, NaN where unknown), the ward code of each row (or None) and how
+        many rows had latitude and longitude recognisably swapped.
     """
-    x, y = _locate(raw, columns, rows, notes)
+    x, y, swapped = _locate(raw, columns, rows, notes, fix_swapped)
     codes = np.full(len(x), None, dtype=object)
     located = np.isfinite(x) & np.isfinite(y)
     codes[located] = ward_codes_of(x[located], y[located], wards)
@@ -448,13 +582,14 @@ def _place(raw, columns, rows, notes, wards):
             "coordinate columns hold Barnet locations in the stated system."
         )
     rows.reject(outside, OUTSIDE, None)
-    return x, y, codes
+    return x, y, codes, swapped
 
 
-def _locate(raw, columns, rows, notes) -> tuple[np.ndarray, np.ndarray]:
+def _locate(raw, columns, rows, notes, fix_swapped) -> tuple[np.ndarray, np.ndarray, int]:
     """Coordinates in EPSG:27700 from lat/lon, easting/northing, postcode or geometry."""
     n = len(raw.frame)
     x, y = np.full(n, np.nan), np.full(n, np.nan)
+    swapped = 0
     reason = np.full(n, None, dtype=object)
     where = np.full(n, None, dtype=object)
 
@@ -469,7 +604,14 @@ def _locate(raw, columns, rows, notes) -> tuple[np.ndarray, np.ndarray]:
         good = both & _in_gb_degrees(lon, lat)
         x[good], y[good] = _TO_METRIC.transform(lon[good], lat[good])
         column = columns.fields[LATITUDE]
-        note_problem(both & ~good & _in_gb_degrees(lat, lon), SWAPPED, column)
+        flipped = both & ~good & _in_gb_degrees(lat, lon)
+        swapped = int(flipped.sum())
+        if fix_swapped and swapped:
+            x[flipped], y[flipped] = _TO_METRIC.transform(lat[flipped], lon[flipped])
+            notes.append(f"Latitude and longitude were swapped back in {swapped:,} row(s), "
+                         "as asked.")
+        else:
+            note_problem(flipped, SWAPPED, column)
         note_problem(both & ~good & ((np.abs(lat) > 1000) | (np.abs(lon) > 1000)),
                      EASTINGS_AS_DEGREES, column)
         note_problem(both & ~good, NOT_GB, column)
@@ -518,7 +660,10 @@ def _locate(raw, columns, rows, notes) -> tuple[np.ndarray, np.ndarray]:
         count = int((unlocated & (reason == why)).sum())
         if count:
             notes.append(f"Recognised a common mistake in {count:,} row(s): {why}.")
-    return x, y
+            if why == SWAPPED:
+                notes.append("Choose to swap them back (--fix-swapped on the command line) "
+                             "to read these rows with the two values exchanged.")
+    return x, y, swapped
 
 
 def _categories(column, kinds, fallbacks) -> np.ndarray:
@@ -567,22 +712,69 @@ def _optional(raw, columns, field_name, parser, n) -> np.ndarray:
     return np.full(n, vocab.NOT_KNOWN, dtype=object) if column is None else parser(column)
 
 
-def _check_duplicates(column, key, known_hashes, rows) -> np.ndarray:
-    n = len(rows.rows)
-    if column is None:
-        return np.full(n, None, dtype=object)
-    hashes = hash_source_id(column, key)
-    has = hashes != None  # noqa: E711
-    series = pd.Series(hashes)
-    source = column.name
-    rows.reject(has & series.duplicated(keep="first").to_numpy(), DUPLICATE_IN_FILE, source)
-    if known_hashes is not None and has.any():
-        stored = known_hashes([h for h in hashes[has]])
-        rows.reject(has & series.isin(stored).to_numpy(), DUPLICATE_STORED, source)
-    return hashes
+@dataclass(frozen=True)
+class _DuplicateChecks:
+    """How rows are matched with each other and with the stored records.
+
+    A row with a source id is the same record as another with the same id. A row without
+    one is the same as another with the same content: kind, day, place, category, source
+    and age and nationality groups (:func:`geodata.store.content_keys`).
+    """
+
+    hash_key: bytes
+    known_hashes: Callable[[list[str]], set[str]] | None = None
+    store: Store | None = None
+    replacing: int | None = None
+    keep_repeats: bool = False
+
+    def run(self, column, content: pd.DataFrame, rows: _Rows) -> tuple[np.ndarray, dict]:
+        """Reject duplicates; return the source-id hashes and the overlap per dataset."""
+        n = len(rows.rows)
+        overlaps: Counter = Counter()
+        if column is None:
+            hashes = np.full(n, None, dtype=object)
+        else:
+            hashes = hash_source_id(column, self.hash_key)
+        has = np.array([h is not None for h in hashes], dtype=bool)
+        if has.any():
+            series = pd.Series(hashes)
+            rows.reject(has & series.duplicated(keep="first").to_numpy(), DUPLICATE_IN_FILE,
+                        column.name)
+            if self.store is not None:
+                found = self.store.datasets_by_hash(hashes[has].tolist())
+                held = [found.get(h, set()) if h is not None else set() for h in hashes]
+                self._against_store(held, rows, overlaps, DUPLICATE_STORED, column.name)
+            elif self.known_hashes is not None:
+                stored = self.known_hashes(hashes[has].tolist())
+                rows.reject(has & series.isin(stored).to_numpy(), DUPLICATE_STORED, column.name)
+        unnamed = rows.ok & ~has
+        if unnamed.any():
+            keys = np.full(n, None, dtype=object)
+            keys[rows.ok] = content_keys(content[rows.ok])
+            if not self.keep_repeats:
+                located = pd.Series(keys).where(rows.ok)
+                repeat = located.duplicated(keep="first").to_numpy() & located.notna().to_numpy()
+                rows.reject(repeat & unnamed, REPEAT_IN_FILE, None)
+            unnamed &= rows.ok
+            if self.store is not None and unnamed.any():
+                found = self.store.datasets_by_content(content[unnamed])
+                held = [found.get(k, set()) if u else set()
+                        for k, u in zip(keys, unnamed, strict=True)]
+                self._against_store(held, rows, overlaps, REPEAT_STORED, None)
+        return hashes, dict(overlaps)
+
+    def _against_store(self, held, rows, overlaps, reason, column) -> None:
+        """Count each row's datasets; reject rows stored in any but the one replaced."""
+        open_rows = rows.ok
+        stored = np.zeros(len(held), dtype=bool)
+        for i, datasets in enumerate(held):
+            if datasets and open_rows[i]:
+                overlaps.update(datasets)
+                stored[i] = bool(datasets - {self.replacing})
+        rows.reject(stored, reason, column)
 
 
-def _validate_crime(raw, name, columns, wards, tell) -> ImportReport:
+def _validate_crime(raw, name, columns, wards, tell, fix_swapped=False) -> ImportReport:
     frame = raw.frame
     rows = _Rows(frame[ROW_NUMBER].to_numpy())
     notes = list(raw.notes)
@@ -603,7 +795,7 @@ def _validate_crime(raw, name, columns, wards, tell) -> ImportReport:
         months = text.to_numpy(dtype=object)
         types = crime_type.astype("string").fillna("").str.strip().to_numpy(dtype=object)
         rows.reject(types == "", NO_CRIME_TYPE, columns.fields[CRIME_TYPE])
-    x, y, codes = _place(raw, columns, rows, notes, wards)
+    x, y, codes, swapped = _place(raw, columns, rows, notes, wards, fix_swapped)
     ok = rows.ok
     tell(1.0, "Checked")
     accepted = pd.DataFrame(
@@ -623,6 +815,9 @@ def _validate_crime(raw, name, columns, wards, tell) -> ImportReport:
         rejected=rows.frame(raw.broken),
         columns=columns,
         notes=tuple(notes),
+        rejected_values=_rejected_values(raw, columns, rows),
+        swapped=swapped,
+        swapped_fixed=fix_swapped and swapped > 0,
     )
 
 
@@ -659,7 +854,7 @@ def read_venues(
     columns = match_columns([c for c in raw.frame.columns if not c.startswith("_")])
     rows = _Rows(raw.frame[ROW_NUMBER].to_numpy())
     notes = list(raw.notes)
-    x, y, codes = _place(raw, columns, rows, notes, wards)
+    x, y, codes, _ = _place(raw, columns, rows, notes, wards)
     label_col = next(
         (c for c in raw.frame.columns if normalise_header(c) in _VENUE_NAMES), None
     )
@@ -685,6 +880,9 @@ def store_report(
 ) -> int:
     """Store the accepted rows of a report as one dataset (atomically) and audit it.
 
+    When the report was checked to replace a dataset (``report.replacing``), that dataset
+    is deleted in the same transaction.
+
     Parameters
     ----------
     store : Store
@@ -705,6 +903,8 @@ def store_report(
     ------
     ValueError
         When the report has nothing to store.
+    LookupError
+        When the dataset to replace is no longer stored (nothing is changed).
     """
     if report.error or not report.rows_accepted:
         raise ValueError("the report has no accepted rows to store")
@@ -717,6 +917,7 @@ def store_report(
         rows_rejected=report.rows_rejected,
         synthetic=report.synthetic,
         progress=progress,
+        replaces=report.replacing,
     )
     store.audit(
         user=imported_by,
@@ -728,6 +929,7 @@ def store_report(
             "rows_read": report.rows_read,
             "rows_accepted": report.rows_accepted,
             "rows_rejected": report.rows_rejected,
+            "replaced_dataset_id": report.replacing,
         },
     )
     return dataset_id

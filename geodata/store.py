@@ -45,6 +45,50 @@ CRIME = "crime"
 CRIME_MONTH = "month"
 CRIME_TYPE = "crime_type"
 CRIME_COLUMNS = (CRIME_MONTH, CRIME_TYPE, X, Y, WARD_CODE)
+# What makes two records the same when neither carries a source id: everything stored.
+CONTENT_COLUMNS = (KIND, DATE, X, Y, CATEGORY, SOURCE, AGE_GROUP, NATIONALITY_GROUP)
+
+
+def content_keys(frame: pd.DataFrame) -> np.ndarray:
+    """Return one text key per record from everything stored about it.
+
+    Kind, day, place (to 0.1 m), category, source and the age and nationality groups: two
+    records with the same key are the same as far as the atlas can tell.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        With :data:`CONTENT_COLUMNS`.
+
+    Returns
+    -------
+    numpy.ndarray of str
+
+    Examples
+    --------
+    >>> row = pd.DataFrame({"kind": ["outreach"], "date": [pd.Timestamp("2023-09-24")],
+    ...                     "x": [521250.04], "y": [189750.0], "category": ["patrol"],
+    ...                     "source": ["Police"], "age_group": [None],
+    ...                     "nationality_group": [None]})
+    >>> content_keys(row).tolist()
+    ['outreach|2023-09-24|521250.0|189750.0|patrol|Police||']
+    """
+    if not len(frame):
+        return np.array([], dtype=object)
+    parts = []
+    for column in CONTENT_COLUMNS:
+        values = frame[column]
+        if column == DATE:
+            parts.append(pd.to_datetime(values).dt.strftime("%Y-%m-%d"))
+        elif column in (X, Y):
+            rounded = np.round(values.to_numpy(dtype=float), 1)
+            parts.append(pd.Series([f"{v:.1f}" for v in rounded], index=frame.index))
+        else:
+            parts.append(values.astype(object).where(values.notna(), "").astype(str))
+    text = parts[0]
+    for part in parts[1:]:
+        text = text + "|" + part
+    return text.to_numpy(dtype=object)
 
 metadata = sa.MetaData()
 
@@ -275,6 +319,7 @@ class Store:
         rows_rejected: int,
         synthetic: bool = False,
         progress: Callable[[float], None] | None = None,
+        replaces: int | None = None,
     ) -> int:
         """Store one import as a dataset, atomically.
 
@@ -293,11 +338,22 @@ class Store:
             Whether the rows are synthetic demo data.
         progress : callable, optional
             Called with the fraction written so far.
+        replaces : int, optional
+            A dataset this one takes the place of: it is deleted in the same transaction
+            (both happen or neither). A new record that matches one of its records (same
+            source-id hash, or same content when it has no hash) keeps that record's
+            release key, so replacing a dataset with the same records releases the same
+            figures.
 
         Returns
         -------
         int
             The new dataset id.
+
+        Raises
+        ------
+        LookupError
+            When ``replaces`` names no stored dataset (nothing is changed).
         """
         table, columns = (
             (crime_table, CRIME_COLUMNS)
@@ -307,6 +363,8 @@ class Store:
         if kind != CRIME and RECORD_KEY not in rows.columns:
             rows = rows.assign(**{RECORD_KEY: draw_record_keys(len(rows))})
         with self.engine.begin() as conn:
+            if replaces is not None and kind != CRIME:
+                rows = _inherit_record_keys(conn, rows, replaces)
             dataset_id = conn.execute(
                 datasets_table.insert().values(
                     name=name,
@@ -322,6 +380,9 @@ class Store:
             frame = rows.loc[:, list(columns)].copy()
             frame.insert(0, DATASET_ID, dataset_id)
             _bulk_insert(conn, table, frame, progress)
+            # deleted after the insert, so the new dataset never takes the old one's id
+            if replaces is not None and not self._delete_dataset(conn, replaces):
+                raise LookupError(f"there is no dataset {replaces} to replace")
             self._bump_version(conn)
         return int(dataset_id)
 
@@ -336,14 +397,18 @@ class Store:
     def delete_dataset(self, dataset_id: int) -> bool:
         """Delete a dataset and its rows; return whether it existed."""
         with self.engine.begin() as conn:
-            for table in (records_table, crime_table):
-                conn.execute(table.delete().where(table.c[DATASET_ID] == dataset_id))
-            deleted = conn.execute(
-                datasets_table.delete().where(datasets_table.c.id == dataset_id)
-            ).rowcount
+            deleted = self._delete_dataset(conn, dataset_id)
             if deleted:
                 self._bump_version(conn)
-        return bool(deleted)
+        return deleted
+
+    @staticmethod
+    def _delete_dataset(conn: Connection, dataset_id: int) -> bool:
+        for table in (records_table, crime_table):
+            conn.execute(table.delete().where(table.c[DATASET_ID] == dataset_id))
+        return bool(
+            conn.execute(datasets_table.delete().where(datasets_table.c.id == dataset_id)).rowcount
+        )
 
     def has_records(self) -> bool:
         """Return whether any referral or outreach dataset is stored."""
@@ -408,6 +473,56 @@ class Store:
                     records_table.c[SOURCE_ID_HASH].in_(chunk)
                 )
                 found.update(r[0] for r in conn.execute(query))
+        return found
+
+    def datasets_by_hash(self, hashes: Sequence[str]) -> dict[str, set[int]]:
+        """Return, for each given source-id hash already stored, the datasets holding it."""
+        wanted = [h for h in set(hashes) if h]
+        found: dict[str, set[int]] = {}
+        column = records_table.c[SOURCE_ID_HASH]
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 5000):
+                query = sa.select(column, records_table.c[DATASET_ID]).distinct().where(
+                    column.in_(wanted[start : start + 5000])
+                )
+                for value, dataset_id in conn.execute(query):
+                    found.setdefault(value, set()).add(int(dataset_id))
+        return found
+
+    def datasets_by_content(self, rows: pd.DataFrame) -> dict[str, set[int]]:
+        """Return, for each of the rows' content keys already stored, the datasets holding it.
+
+        Parameters
+        ----------
+        rows : pandas.DataFrame
+            Records with :data:`CONTENT_COLUMNS` (see :func:`content_keys`).
+
+        Returns
+        -------
+        dict of str to set of int
+            Content key -> ids of the datasets with a record of that content.
+        """
+        if not len(rows):
+            return {}
+        wanted = set(content_keys(rows))
+        days = pd.to_datetime(rows[DATE])
+        table = records_table
+        query = (
+            sa.select(table.c[DATASET_ID], *(
+                sa.cast(table.c[c], sa.String).label(c) if c == DATE else table.c[c]
+                for c in CONTENT_COLUMNS
+            ))
+            .where(table.c[DATE] >= days.min().date(), table.c[DATE] <= days.max().date())
+            .where(table.c[KIND].in_(sorted(set(rows[KIND].astype(str)))))
+        )
+        found: dict[str, set[int]] = {}
+        with self.engine.connect() as conn:
+            for chunk in pd.read_sql(query, conn, chunksize=200_000):
+                chunk = _compact(chunk)
+                keys = content_keys(chunk)
+                hit = np.isin(keys, list(wanted))
+                for key, dataset_id in zip(keys[hit], chunk[DATASET_ID][hit], strict=True):
+                    found.setdefault(key, set()).add(int(dataset_id))
         return found
 
     def load_crime(self) -> pd.DataFrame:
@@ -495,6 +610,39 @@ class Store:
         query = sa.select(audit_table).order_by(audit_table.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
             return pd.read_sql(query, conn)
+
+
+def _inherit_record_keys(conn: Connection, rows: pd.DataFrame, dataset_id: int) -> pd.DataFrame:
+    """Give new rows the release keys of the matching records of the dataset they replace."""
+    table = records_table
+    query = sa.select(
+        table.c[SOURCE_ID_HASH], table.c[RECORD_KEY], *(
+            sa.cast(table.c[c], sa.String).label(c) if c == DATE else table.c[c]
+            for c in CONTENT_COLUMNS
+        )
+    ).where(table.c[DATASET_ID] == dataset_id).order_by(table.c.id)
+    old = _compact(pd.read_sql(query, conn))
+    if old.empty or rows.empty:
+        return rows
+    old_keys = old[RECORD_KEY].astype("int64").to_numpy()
+    by_hash = dict(zip(old[SOURCE_ID_HASH], old_keys, strict=True))
+    by_hash.pop(None, None)
+    # Several old records may share a content: hand their keys out in turn.
+    by_content: dict[str, list[int]] = {}
+    for key, value in zip(content_keys(old), old_keys, strict=True):
+        by_content.setdefault(key, []).append(int(value))
+    inherited = rows[RECORD_KEY].astype("int64").to_numpy().copy()
+    hashes = (
+        rows[SOURCE_ID_HASH].to_numpy(dtype=object) if SOURCE_ID_HASH in rows
+        else np.full(len(rows), None, dtype=object)
+    )
+    for i, (source_hash, key) in enumerate(zip(hashes, content_keys(rows), strict=True)):
+        if source_hash is not None and not pd.isna(source_hash):
+            if source_hash in by_hash:
+                inherited[i] = by_hash.pop(source_hash)
+        elif by_content.get(key):
+            inherited[i] = by_content[key].pop(0)
+    return rows.assign(**{RECORD_KEY: inherited})
 
 
 def _compact(frame: pd.DataFrame) -> pd.DataFrame:
