@@ -14,7 +14,7 @@ from dashboard.classes import LegendSection
 from dashboard.maps import ONS_ATTRIBUTION, Basemap
 from geodata.demo import SYNTHETIC_MARK
 from geodata.escaping import escape_markdown
-from geodata.importer import ImportReport
+from geodata.importing import ImportReport
 from geodata.release import DEFAULT_POLICY
 
 

@@ -172,7 +172,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from geodata.importer import store_report, validate_file
+    from geodata.importing import store_report, validate_file
     from geodata.readers import check_size
     from geodata.release import ID_HASH_KEY_ENV, load_secret_key
     from geodata.store import Store

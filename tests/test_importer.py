@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 from shapely import Point
 
-from geodata import importer as imp
+from geodata import importing as imp
 from geodata.cli import main
-from geodata.importer import validate_file
+from geodata.importing import validate_file
 from geodata.schema import BARNET_WARD_CODES, CATEGORY, DATE, KIND, WARD_CODE, X, Y
 from geodata.settings import load_settings
 from geodata.store import Store

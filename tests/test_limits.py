@@ -10,9 +10,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from geodata import importer as imp
+from geodata import importing as imp
 from geodata.cli import main
-from geodata.importer import validate_file
+from geodata.importing import validate_file
 from geodata.settings import InputLimits, load_settings
 from geodata.store import Store
 from geodata.wards import save_wards

@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import auth, cache, components
 from dashboard.ward_figures import render_ward_figures
 from geodata.escaping import escape_markdown
-from geodata.importer import IMPORT_KINDS, REPEAT_IN_FILE, store_report, validate_file
+from geodata.importing import IMPORT_KINDS, REPEAT_IN_FILE, store_report, validate_file
 from geodata.readers import SUPPORTED
 
 access = auth.require_role(auth.ANALYST)

@@ -27,7 +27,8 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame, progress
     """Insert many rows fast: COPY on PostgreSQL, batched Core inserts elsewhere.
 
     No SQL is assembled from text: the COPY statement is composed with psycopg's
-    identifier quoting, and elsewhere SQLAlchemy compiles ``table.insert()``.
+    identifier quoting, and elsewhere SQLAlchemy compiles ``table.insert()`` and the
+    driver runs it over plain tuples.
     """
     columns = list(frame.columns)
     values = python_values(frame)
@@ -50,21 +51,24 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame, progress
                     copy.write_row(row)
                 tell(start)
         return
-    insert = table.insert()
+    # SQLAlchemy writes the INSERT; the driver's executemany takes plain tuples (fast).
+    insert = table.insert().compile(dialect=conn.dialect, column_keys=columns)
+    order = [columns.index(name) for name in (insert.positiontup or columns)]
     for start in range(0, n, CHUNK):
-        conn.execute(insert, [dict(zip(columns, row, strict=True))
-                              for row in values[start : start + CHUNK]])
+        chunk = values[start : start + CHUNK]
+        if order != list(range(len(columns))):
+            chunk = [tuple(row[i] for i in order) for row in chunk]
+        conn.exec_driver_sql(str(insert), chunk)
         tell(start)
 
 
 def python_values(frame: pd.DataFrame) -> list[tuple]:
-    """Rows as tuples of plain Python values (None for missing), dates as ``datetime.date``."""
+    """Rows as tuples of plain Python values (None for missing), dates as ISO text."""
     columns = []
     for name in frame.columns:
         series = frame[name]
         if name == DATE:
-            days = pd.to_datetime(series)
-            columns.append([None if pd.isna(d) else d.date() for d in days])
+            columns.append(pd.to_datetime(series).dt.strftime("%Y-%m-%d").tolist())
         elif pd.api.types.is_float_dtype(series):
             columns.append([None if np.isnan(v) else float(v) for v in series.to_numpy()])
         elif pd.api.types.is_integer_dtype(series):
