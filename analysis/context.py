@@ -9,8 +9,7 @@ import pandas as pd
 
 from geodata.geography import Geography
 from geodata.release import WeekWindow
-from geodata.schema import WARD_CODE
-from geodata.store import CRIME_MONTH, CRIME_TYPE
+from geodata.schema import CRIME_MONTH, CRIME_TYPE, WARD_CODE
 
 POLICE_UK_ATTRIBUTION = "Crime data: data.police.uk, Open Government Licence v3.0."
 

@@ -14,7 +14,7 @@ from dashboard.maps import Basemap
 from exports.tables import area_table, ranking_table  # noqa: F401 - pages call them here
 from geodata.demo import SYNTHETIC_MARK
 from geodata.escaping import escape_markdown
-from geodata.importer import ImportReport
+from geodata.importing import ImportReport
 from geodata.release import DEFAULT_POLICY
 from geodata.wards import ONS_ATTRIBUTION
 
@@ -104,7 +104,7 @@ def render_import_report(report: ImportReport) -> None:
     st.markdown("\n".join(f"- {escape_markdown(line)}" for line in report.summary()[1:]))
     if report.rows_rejected:
         st.dataframe(
-            report.rejected.head(1000).rename(
+            report.rejected_rows().head(1000).rename(
                 columns={"row": "Row", "reason": "Reason", "column": "Column"}
             ),
             hide_index=True,

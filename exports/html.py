@@ -19,13 +19,13 @@ import numpy as np
 import shapely
 import xstatic.pkg.leaflet as xs_leaflet
 from markupsafe import Markup
-from pyproj import Transformer
 
 from analysis.classes import OUTREACH_COLOUR, OUTREACH_EDGE
 from exports.snapshot import Snapshot
 from exports.tables import area_properties, figures_table
 from geodata.escaping import escape_text
-from geodata.schema import CRS_METRIC, CRS_WGS84
+from geodata.projection import to_lonlat
+from geodata.schema import CRS_WGS84
 
 SIMPLIFY_M = 10.0
 DECIMALS = 5  # about 1 m
@@ -69,8 +69,7 @@ def _outreach_features(snapshot: Snapshot, geography) -> tuple[str, list[dict]]:
     """Return the outreach symbols: masked points (analysts) or one circle per ward."""
     view = snapshot.view
     if view.outreach_points is not None:
-        to_wgs = Transformer.from_crs(CRS_METRIC, CRS_WGS84, always_xy=True)
-        lon, lat = to_wgs.transform(view.outreach_points[:, 0], view.outreach_points[:, 1])
+        lon, lat = to_lonlat(view.outreach_points[:, 0], view.outreach_points[:, 1])
         return "points", [
             {"lat": round(float(a), DECIMALS), "lon": round(float(o), DECIMALS)}
             for o, a in zip(lon, lat, strict=True)
@@ -122,8 +121,7 @@ def render_html(snapshot: Snapshot, geography) -> bytes:
     ]
     mode, outreach = _outreach_features(snapshot, geography)
     minx, miny, maxx, maxy = snapshot.extent
-    to_wgs = Transformer.from_crs(CRS_METRIC, CRS_WGS84, always_xy=True)
-    (west, east), (south, north) = to_wgs.transform([minx, maxx], [miny, maxy])
+    (west, east), (south, north) = to_lonlat([minx, maxx], [miny, maxy])
     payload = {
         "areas": {"type": "FeatureCollection", "features": features},
         "outlines": _lonlat_geometries(wards.geometry),

@@ -61,6 +61,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("--dry-run", action="store_true", help="report only, store nothing")
     importer.add_argument("--name", help="dataset name (default: the file name)")
+    overlap = importer.add_mutually_exclusive_group()
+    overlap.add_argument(
+        "--only-new", action="store_true",
+        help="when rows are already stored, add only the new rows (as a new dataset)",
+    )
+    overlap.add_argument(
+        "--replace", type=_positive_int, metavar="N",
+        help="store the file in place of dataset N (deleted in the same step)",
+    )
+    importer.add_argument(
+        "--fix-swapped", action="store_true",
+        help="read rows whose latitude and longitude are recognisably swapped the right way",
+    )
+    importer.add_argument(
+        "--keep-repeats", action="store_true",
+        help="keep rows without an id that repeat an earlier row exactly (several people "
+             "found together); by default they are rejected",
+    )
     _by(importer, "who is importing")
     importer.add_argument("--report", metavar="FILE.csv", help="write the rejected rows as CSV")
     population = commands.add_parser(
@@ -154,7 +172,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from geodata.importer import store_report, validate_file
+    from geodata.importing import store_report, validate_file
     from geodata.readers import check_size
     from geodata.release import ID_HASH_KEY_ENV, load_secret_key
     from geodata.store import Store
@@ -167,13 +185,20 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     check_size(path.stat().st_size, path.name, settings.import_limits)  # before reading it
     wards = load_cached_wards(settings)
     store = Store(settings.database_url)
+    if args.replace is not None and args.replace not in {d.id for d in store.list_datasets()}:
+        raise AtlasDataError(f"There is no dataset {args.replace} to replace.",
+                             source=f"--replace {args.replace}",
+                             fix="Check the dataset id on the Data page.")
     report = validate_file(
         path.read_bytes(),
         path.name,
         kind=args.kind,
         wards=wards,
         hash_key=load_secret_key(None, settings.id_hash_key_file, ID_HASH_KEY_ENV),
-        known_hashes=store.existing_hashes,
+        store=store,
+        replacing=args.replace,
+        keep_repeats=args.keep_repeats,
+        fix_swapped=args.fix_swapped,
         progress=lambda fraction, message: print(f"{message} ...", file=sys.stderr),
         limits=settings.import_limits,
     )
@@ -188,8 +213,17 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     if args.dry_run:
         print("Dry run: nothing was stored.")
         return EXIT_OK
+    if report.overlaps and not (args.only_new or args.replace):
+        held = ", ".join(str(d) for d in sorted(report.overlaps))
+        print(
+            f"Nothing was stored: some rows are already stored (dataset {held}). Run again "
+            "with --only-new to add only the new rows, or with "
+            f"--replace {min(report.overlaps)} to store this file in place of that dataset."
+        )
+        return EXIT_NOTHING
     dataset_id = store_report(store, report, imported_by=args.by, name=args.name)
-    print(f"Stored {report.rows_accepted:,} rows as dataset {dataset_id}.")
+    replaced = f", in place of dataset {args.replace}" if args.replace else ""
+    print(f"Stored {report.rows_accepted:,} rows as dataset {dataset_id}{replaced}.")
     return EXIT_OK
 
 

@@ -55,3 +55,9 @@ RECORD_COLUMNS = (
 # The Met's Barnet campaign week began on Sunday 24 September 2023.
 CAMPAIGN_START = dt.date(2023, 9, 24)
 CAMPAIGN_END = dt.date(2023, 9, 30)
+
+# police.uk street-level crime rows, the context layer (geodata.importing.crime reads them).
+CRIME = "crime"
+CRIME_MONTH = "month"
+CRIME_TYPE = "crime_type"
+CRIME_COLUMNS = (CRIME_MONTH, CRIME_TYPE, X, Y, WARD_CODE)

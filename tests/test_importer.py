@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely import Point
 
-from geodata import importer as imp
+from geodata import importing as imp
 from geodata.cli import main
-from geodata.importer import validate_file
+from geodata.importing import validate_file
 from geodata.projection import to_lonlat
 from geodata.schema import BARNET_WARD_CODES, CATEGORY, DATE, KIND, WARD_CODE, X, Y
 from geodata.settings import load_settings
@@ -221,8 +221,14 @@ def test_every_rejection_reason_is_named(tmp_path):
     }
     summary = "\n".join(report.summary())
     assert "Recognised a common mistake in 1 row(s): latitude and longitude swapped" in summary
-    csv = pd.read_csv(io.BytesIO(report.to_csv()))
-    assert len(csv) == 15 and set(csv.columns) == {"row", "reason", "column"}
+    csv = pd.read_csv(io.BytesIO(report.to_csv()), dtype=str, keep_default_na=False)
+    assert len(csv) == 15
+    assert csv.columns.tolist() == ["row", "reason", "column", "date", "latitude", "longitude",
+                                    "easting", "northing", "postcode", "case id"]
+    assert "None" not in report.to_csv().decode() and "nan" not in report.to_csv().decode()
+    no_location = csv[csv["row"] == "7"].iloc[0]
+    assert (no_location["column"], no_location["latitude"], no_location["case id"]) == (
+        "", "", "ID-6")
 
 
 def test_a_whole_file_outside_barnet_is_named():
@@ -411,3 +417,162 @@ def test_venues_keep_their_names_and_need_a_location():
     report = imp.read_venues(text.encode(), "venues.csv", wards=WARDS)
     assert report.accepted["name"].tolist() == ["St Mary's Church", "Night shelter"]
     assert reasons(report) == {4: imp.NO_LOCATION}
+
+
+# --------------------------------------------------------------------- double counting
+
+
+def _rows(*cells: str, header="date,latitude,longitude,category") -> str:
+    return header + "\n" + "\n".join(cells) + "\n"
+
+
+def _store_file(store, text, name="first.csv", **kwargs):
+    report = check(text, name, store=store, **kwargs)
+    return imp.store_report(store, report, imported_by="tester"), report
+
+
+def test_exact_repeats_without_an_id_are_rejected_within_the_file():
+    a = f"2023-09-24,{LAT0},{LON0},labour"
+    b = f"2023-09-25,{LAT0},{LON0},labour"
+    child = f"2023-09-24,{LAT0},{LON0},labour,child"
+    report = check(_rows(a + ",", b + ",", a + ",", child, header=(
+        "date,latitude,longitude,category,age")))
+    assert reasons(report) == {4: imp.REPEAT_IN_FILE}  # row 5 differs in its age group
+    assert report.rows_accepted == 3
+    kept = check(_rows(a, a), keep_repeats=True)
+    assert kept.rows_accepted == 2 and kept.rows_rejected == 0
+
+
+def test_rows_with_ids_are_told_apart_by_their_ids_not_their_content():
+    a = f"2023-09-24,{LAT0},{LON0},labour"
+    report = check(_rows(f"{a},A-1", f"{a},A-2", f"{a},A-1",
+                         header="date,latitude,longitude,category,case id"))
+    assert reasons(report) == {4: imp.DUPLICATE_IN_FILE}
+
+
+def test_reimporting_a_fixed_file_adds_only_new_rows_or_replaces_the_dataset():
+    store = Store("sqlite://")
+    good = [f"2023-09-{d},{LAT0},{LON0},labour" for d in (11, 12, 13)]
+    first_id, first = _store_file(store, _rows(*good, f"2023-09-14,{LON0},{LAT0},labour"))
+    assert first.rows_accepted == 3 and reasons(first) == {5: imp.SWAPPED}
+
+    fixed = _rows(*good, f"2023-09-14,{LAT0},{LON0},labour")
+    again = check(fixed, "fixed.csv", store=store)
+    assert again.overlaps == {first_id: 3}
+    assert reasons(again) == {2: imp.REPEAT_STORED, 3: imp.REPEAT_STORED, 4: imp.REPEAT_STORED}
+    assert again.rows_accepted == 1
+    assert any(f"3 row(s) of this file are already stored in dataset {first_id}" in line
+               for line in again.summary())
+    imp.store_report(store, again, imported_by="tester")
+    assert len(store.load_records()) == 4  # the three good rows once, the fixed row once
+
+    store2 = Store("sqlite://")
+    old_id, _ = _store_file(store2, _rows(*good))
+    keys_before = store2.load_records(["date", "record_key"]).sort_values("date")
+    replace = check(fixed, "fixed.csv", store=store2, replacing=old_id)
+    assert replace.rows_accepted == 4 and replace.rows_rejected == 0
+    assert replace.overlaps == {old_id: 3}
+    assert any(f"Dataset {old_id} will be replaced" in line for line in replace.summary())
+    new_id = imp.store_report(store2, replace, imported_by="tester")
+    assert [d.id for d in store2.list_datasets()] == [new_id]
+    after = store2.load_records(["date", "record_key"]).sort_values("date")
+    assert len(after) == 4
+    # the records that stayed keep their release keys: replacing releases the same figures
+    assert after["record_key"].tolist()[:3] == keys_before["record_key"].tolist()
+    audit = store2.read_audit()
+    assert f'"replaced_dataset_id": {old_id}' in audit["details"].iloc[0]
+
+
+def test_ids_match_stored_records_in_the_dataset_they_came_from():
+    store = Store("sqlite://")
+    text = _rows(f"2023-09-24,{LAT0},{LON0},A-1", f"2023-09-25,{LAT0},{LON0},A-2",
+                 header="date,latitude,longitude,case id")
+    first_id, _ = _store_file(store, text)
+    other = _rows(f"2023-09-26,{LAT5},{LON5},A-2", f"2023-09-27,{LAT5},{LON5},A-3",
+                  header="date,latitude,longitude,case id")
+    report = check(other, store=store)
+    assert report.overlaps == {first_id: 1} and reasons(report) == {2: imp.DUPLICATE_STORED}
+
+
+def test_a_recognised_swap_can_be_fixed_in_place():
+    text = _rows(f"2023-09-24,{LON5},{LAT5},labour")
+    refused = check(text)
+    assert reasons(refused) == {2: imp.SWAPPED} and refused.swapped == 1
+    assert any("--fix-swapped" in note for note in refused.notes)
+    fixed = check(text, fix_swapped=True)
+    assert fixed.rows_accepted == 1 and fixed.swapped_fixed
+    assert fixed.accepted[WARD_CODE].tolist() == [BARNET_WARD_CODES[5]]
+    assert any("swapped back in 1 row(s)" in note for note in fixed.notes)
+
+
+def test_rejected_rows_file_carries_values_to_fix_never_identifiers_and_is_formula_safe():
+    text = (
+        "Date,Latitude,Longitude,Exploitation type,Full Name,Notes,Team colour\n"
+        f"sometime,{LAT0},{LON0},=HYPERLINK(\"http://x\"),Jane Doe,seen at the car wash,red\n"
+        f"2023-09-24,,{LON0},labour,John Roe,,blue\n"
+        f"2023-09-24,{LAT0},{LON0},labour,Ann Poe,,green\n"
+    )
+    report = check(text)
+    csv_text = report.to_csv().decode()
+    for dropped in ("Jane Doe", "John Roe", "car wash", "Full Name", "Notes", "red", "blue"):
+        assert dropped not in csv_text
+    table = pd.read_csv(io.BytesIO(report.to_csv()), dtype=str, keep_default_na=False)
+    assert table.columns.tolist() == ["row", "reason", "column", "Date", "Latitude",
+                                      "Longitude", "Exploitation type"]
+    first, second = table.iloc[0], table.iloc[1]
+    assert first["Exploitation type"] == "'=HYPERLINK(\"http://x\")"
+    assert first["Longitude"] == f"{LON0}"  # a negative number stays a number
+    assert (second["Latitude"], second["column"]) == ("", "")
+    assert "None" not in csv_text and "nan" not in csv_text
+    shown = report.rejected_rows()
+    assert not shown.isna().any().any() and "None" not in shown.astype(str).to_numpy()
+
+    # fix the two rows in the file and import it again: both go in
+    fixed = table.drop(columns=["row", "reason", "column"])
+    fixed.loc[0, "Date"], fixed.loc[0, "Exploitation type"] = "2023-09-24", "sexual"
+    fixed.loc[1, "Latitude"] = f"{LAT5}"
+    again = check(fixed.to_csv(index=False), "fixed.csv")
+    assert again.rows_accepted == 2 and again.rows_rejected == 0
+
+
+def test_excel_blank_cells_never_read_none():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["date", "latitude", "longitude", "category", "source"])
+    sheet.append([dt.datetime(2023, 9, 24), LAT0, LON0, None, None])
+    sheet.append([dt.datetime(2023, 9, 25), None, LON0, None, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = check(buffer.getvalue(), "records.xlsx")
+    assert report.accepted[CATEGORY].tolist() == ["not known"]
+    assert report.fallbacks == {}
+    table = report.rejected_rows()
+    assert table.iloc[0][["column", "latitude", "category", "date"]].tolist() == [
+        "", "", "", "2023-09-25"]
+    assert "None" not in "\n".join(report.summary()) + report.to_csv().decode()
+
+
+def test_cli_asks_before_storing_rows_already_stored(tmp_path, cli_settings, capsys):
+    first = tmp_path / "first.csv"
+    first.write_text(_rows(f"2023-09-24,{LAT0},{LON0},labour"))
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(_rows(f"2023-09-24,{LAT0},{LON0},labour",
+                           f"2023-09-25,{LON5},{LAT5},labour"))
+    assert main(["import", str(first), "--kind", "referral"], cli_settings) == 0
+    capsys.readouterr()
+    assert main(["import", str(fixed), "--kind", "referral", "--fix-swapped"],
+                cli_settings) == 1
+    out = capsys.readouterr().out
+    assert "already stored in dataset 1" in out and "--only-new" in out and "--replace 1" in out
+    store = Store(cli_settings.database_url)
+    assert len(store.list_datasets()) == 1
+    assert main(["import", str(fixed), "--kind", "referral", "--fix-swapped", "--only-new"],
+                cli_settings) == 0
+    assert len(store.load_records()) == 2
+    assert main(["import", str(fixed), "--kind", "referral", "--fix-swapped",
+                 "--replace", "2"], cli_settings) == 0
+    assert [d.id for d in store.list_datasets()] == [3, 1]
+    assert len(store.load_records()) == 2  # dataset 1's row stays there, left out of 3
+    assert main(["import", str(fixed), "--kind", "referral", "--replace", "9"],
+                cli_settings) == 2
+    assert "There is no dataset 9" in capsys.readouterr().err

@@ -10,9 +10,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from geodata import importer as imp
+from geodata import importing as imp
 from geodata.cli import main
-from geodata.importer import validate_file
+from geodata.importing import validate_file
 from geodata.settings import InputLimits, load_settings
 from geodata.store import Store
 from geodata.wards import save_wards
@@ -70,13 +70,16 @@ def test_a_csv_over_the_row_limit_is_refused_with_the_limit():
     report = check((HEADER + ROW * 11).encode(), limits=SMALL)
     assert report.rows_read == 0
     assert "more than 10 rows" in report.error and "split" in report.error
-    assert check((HEADER + ROW * 10).encode(), limits=SMALL).rows_accepted == 10
+    at_limit = check((HEADER + ROW * 10).encode(), limits=SMALL)
+    # read in full (the nine repeats of the first row are then rejected as repeats)
+    assert at_limit.error is None and at_limit.rows_read == 10
 
 
 def test_the_row_limit_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("ATLAS_MAX_ROWS", "3")
     assert "more than 3 rows" in check((HEADER + ROW * 4).encode()).error
-    assert check((HEADER + ROW * 3).encode()).rows_accepted == 3
+    at_limit = check((HEADER + ROW * 3).encode())
+    assert at_limit.error is None and at_limit.rows_read == 3
 
 
 def test_too_many_columns_are_refused():

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from geodata.release import RELEASE_COLUMNS, load_secret_key
 from geodata.schema import RECORD_KEY
 from geodata.settings import load_settings
-from geodata.store import CRIME, Store
+from geodata.store import CRIME, Store, content_keys
 from geodata.wards import save_wards
 from tests.helpers import MONDAY, ROOT_DIR, make_records, toy_wards
 
@@ -79,6 +79,41 @@ def test_round_trip_list_and_delete(store_url):
     assert store.delete_dataset(second) and not store.delete_dataset(second)
     assert store.data_version() != v1
     assert len(store.load_records()) == 3 and not store.is_synthetic()
+
+
+def test_stored_records_are_found_by_id_and_by_content(store_url):
+    store = Store(store_url)
+    first = add(store, records(3))
+    unnamed = make_records([("outreach", MONDAY, "patrol", 5, 0, 0)])
+    second = add(store, unnamed.assign(source_id_hash=None))
+    assert store.datasets_by_hash(["h1", "h2", "nope"]) == {"h1": {first}, "h2": {first}}
+    again = pd.concat([records(3).iloc[[1]], unnamed, unnamed.assign(category="other")])
+    found = store.datasets_by_content(again)
+    keys = content_keys(again)
+    assert found == {keys[0]: {first}, keys[1]: {second}}  # the changed category is new
+
+
+def test_replacing_a_dataset_is_one_step_and_keeps_release_keys(store_url):
+    store = Store(store_url)
+    old = add(store, records(3))
+    kept = add(store, records(1).assign(source_id_hash="other"))
+    newer = records(4)
+    newer.loc[0, "source_id_hash"] = None  # matched by its content instead
+    newer[RECORD_KEY] = [11, 12, 13, 14]  # fresh keys, as a new import draws
+    version = store.data_version()
+    new = add(store, newer, replaces=old)
+    assert new not in (old, kept) and store.data_version() != version
+    assert [d.id for d in store.list_datasets()] == [new, kept]
+    stored = store.load_records(["source_id_hash", RECORD_KEY]).fillna("none")
+    keys = dict(zip(stored["source_id_hash"], stored[RECORD_KEY], strict=True))
+    # the three records the new dataset repeats keep the keys they were released with
+    released = records(3)[RECORD_KEY].tolist()
+    assert [keys["none"], keys["h1"], keys["h2"], keys["h3"]] == [*released, 14]
+    assert keys["other"] == records(1)[RECORD_KEY].iloc[0]
+    with pytest.raises(LookupError):
+        add(store, records(2), replaces=999)
+    assert [d.id for d in store.list_datasets()] == [new, kept]
+    assert len(store.load_records()) == 5
 
 
 def test_crime_rows_are_kept_apart(store_url):

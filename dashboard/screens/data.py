@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import auth, cache, components
 from dashboard.ward_figures import render_ward_figures
 from geodata.escaping import escape_markdown
-from geodata.importer import IMPORT_KINDS, store_report, validate_file
+from geodata.importing import IMPORT_KINDS, REPEAT_IN_FILE, store_report, validate_file
 from geodata.readers import SUPPORTED
 
 access = auth.require_role(auth.ANALYST)
@@ -39,33 +39,81 @@ upload = st.file_uploader(
 )
 stored = st.session_state.setdefault("import_stored", {})
 if upload is not None and upload.file_id in stored:
+    dataset_id, replaced = stored[upload.file_id]
+    instead = f" in place of dataset {replaced}" if replaced is not None else ""
     st.success(
-        f"{escape_markdown(upload.name)} is stored as dataset {stored[upload.file_id]}; every "
+        f"{escape_markdown(upload.name)} is stored as dataset {dataset_id}{instead}; every "
         "page now shows its records. Remove the file above to import another."
     )
 elif upload is not None:
-    marker = (upload.file_id, kind)
+    # The choices below change how the file is checked, so they are read before checking.
+    keys = {what: f"import_{what}_{upload.file_id}" for what in ("swap", "repeats", "mode")}
+    fix_swapped = bool(st.session_state.get(keys["swap"], False))
+    keep_repeats = bool(st.session_state.get(keys["repeats"], False))
+    mode = st.session_state.get(keys["mode"])
+    replacing = mode if isinstance(mode, int) else None
+    marker = (upload.file_id, kind, fix_swapped, keep_repeats, replacing)
     if st.session_state.get("import_marker") != marker:
         bar = st.progress(0.0, text="Reading the file…")
         report = validate_file(
             upload.getvalue(), upload.name, kind=kind, wards=geography.wards,
-            hash_key=cache.id_hash_key(), known_hashes=store.existing_hashes,
+            hash_key=cache.id_hash_key(), store=store, replacing=replacing,
+            keep_repeats=keep_repeats, fix_swapped=fix_swapped,
             progress=lambda fraction, message: bar.progress(fraction, text=f"{message}…"),
         )
         bar.empty()
         st.session_state["import_marker"], st.session_state["import_report"] = marker, report
     report = st.session_state["import_report"]
     components.render_import_report(report)
+    if report.swapped:
+        st.checkbox(
+            f"Swap latitude and longitude back in the {report.swapped:,} row(s) where they are "
+            "recognisably the wrong way round", key=keys["swap"],
+        )
+    if keep_repeats or (report.rejected["reason"] == REPEAT_IN_FILE).any():
+        st.checkbox(
+            "Keep rows that repeat an earlier row exactly: several people found together and "
+            "recorded alike (without a case id the atlas cannot tell them apart)",
+            key=keys["repeats"],
+        )
+    if report.overlaps:
+        names = {d.id: d.name for d in store.list_datasets()}
+        new_rows = report.rows_accepted if replacing is None else None
+        choices = {"new": "Add only the new rows" + (
+            f" ({new_rows:,})" if new_rows is not None else "")}
+        for dataset_id, count in sorted(report.overlaps.items()):
+            choices[dataset_id] = (
+                f"Replace dataset {dataset_id} ({names.get(dataset_id, 'deleted')}, "
+                f"{count:,} of this file's rows) with this file"
+            )
+        st.radio(
+            "Some rows of this file are already stored. Store only what is new, or store the "
+            "file in place of the dataset it corrects?",
+            list(choices), index=None, format_func=choices.get, key=keys["mode"],
+        )
+    chosen = not report.overlaps or mode is not None
     if report.rows_accepted:
         name = st.text_input("Dataset name", value=upload.name, key="import_name")
-        if st.button(f"Store {report.rows_accepted:,} rows", key="import_confirm", type="primary"):
+        label = (f"Replace dataset {replacing} with {report.rows_accepted:,} rows"
+                 if replacing is not None else f"Store {report.rows_accepted:,} rows")
+        if not chosen:
+            st.caption("Choose above what to do with the rows already stored.")
+        if st.button(label, key="import_confirm", type="primary", disabled=not chosen):
             bar = st.progress(0.0, text="Storing…")
-            stored[upload.file_id] = store_report(
-                store, report, imported_by=access.user, name=name,
-                progress=lambda fraction: bar.progress(fraction, text="Storing…"),
-            )
-            st.session_state.pop("import_marker", None)
-            st.rerun()
+            try:
+                stored[upload.file_id] = (store_report(
+                    store, report, imported_by=access.user, name=name,
+                    progress=lambda fraction: bar.progress(fraction, text="Storing…"),
+                ), replacing)
+            except LookupError:
+                st.error(f"Dataset {replacing} is no longer stored (someone deleted it): "
+                         "choose again.")
+            else:
+                for key in ("import_marker", *keys.values()):
+                    st.session_state.pop(key, None)
+                st.rerun()
+    elif report.overlaps and replacing is None and not report.error:
+        st.info("Every usable row of this file is already stored: nothing new to add.")
 
 render_ward_figures(access)
 

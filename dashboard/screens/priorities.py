@@ -9,7 +9,7 @@ from dashboard import cache, components, maps, next_week, sidebar
 from dashboard.priority_map import HOT_SPOTS, SURFACE, build_priority_layers
 from geodata.escaping import escape_markdown
 from geodata.grid import CELL_SIZES, DEFAULT_CELL_SIZE
-from geodata.importer import read_venues
+from geodata.importing import read_venues
 from geodata.wardvalues import POPULATION
 
 data = cache.atlas_data()

@@ -11,159 +11,39 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from geodata.release.cellkey import draw_record_keys
 from geodata.schema import (
-    AGE_GROUP,
-    CATEGORY,
+    CRIME,
+    CRIME_COLUMNS,
     DATASET_ID,
     DATE,
     KIND,
-    NATIONALITY_GROUP,
     RECORD_COLUMNS,
-    RECORD_ID,
     RECORD_KEY,
-    SOURCE,
     SOURCE_ID_HASH,
     WARD_CODE,
-    X,
-    Y,
 )
-from geodata.settings import PRIVATE_FILE_MODE, private_file, private_folder
-
-CRIME = "crime"
-CRIME_MONTH = "month"
-CRIME_TYPE = "crime_type"
-CRIME_COLUMNS = (CRIME_MONTH, CRIME_TYPE, X, Y, WARD_CODE)
-
-metadata = sa.MetaData()
-
-meta_table = sa.Table(
-    "atlas_meta",
-    metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("value", sa.String(255), nullable=False),
+from geodata.store.bulk import bulk_insert, compact
+from geodata.store.engine import make_engine
+from geodata.store.matching import CONTENT_COLUMNS, content_keys, inherit_record_keys
+from geodata.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from geodata.store.tables import (
+    audit_table,
+    crime_table,
+    datasets_table,
+    meta_table,
+    records_table,
+    ward_values_table,
 )
-
-datasets_table = sa.Table(
-    "datasets",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(255), nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("imported_by", sa.String(255), nullable=False),
-    sa.Column("rows_read", sa.Integer, nullable=False),
-    sa.Column("rows_accepted", sa.Integer, nullable=False),
-    sa.Column("rows_rejected", sa.Integer, nullable=False),
-    sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
-)
-
-records_table = sa.Table(
-    "records",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        DATASET_ID, sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column(RECORD_ID, sa.String(64), nullable=False),
-    sa.Column(KIND, sa.String(16), nullable=False),
-    sa.Column(DATE, sa.Date, nullable=False),
-    sa.Column(CATEGORY, sa.String(64), nullable=False),
-    sa.Column(SOURCE, sa.String(128)),
-    sa.Column(X, sa.Float, nullable=False),
-    sa.Column(Y, sa.Float, nullable=False),
-    sa.Column(WARD_CODE, sa.String(9), nullable=False),
-    sa.Column(AGE_GROUP, sa.String(32)),
-    sa.Column(NATIONALITY_GROUP, sa.String(64)),
-    sa.Column(SOURCE_ID_HASH, sa.String(64)),
-    # The cell-key method's secret random key, fixed at import (geodata.release).
-    sa.Column(RECORD_KEY, sa.BigInteger, nullable=False, server_default="0"),
-    sa.Index("ix_records_dataset", DATASET_ID),
-    sa.Index("ix_records_hash", SOURCE_ID_HASH),
-)
-
-crime_table = sa.Table(
-    "crime",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        DATASET_ID, sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column(CRIME_MONTH, sa.String(7), nullable=False),
-    sa.Column(CRIME_TYPE, sa.String(64), nullable=False),
-    sa.Column(X, sa.Float, nullable=False),
-    sa.Column(Y, sa.Float, nullable=False),
-    sa.Column(WARD_CODE, sa.String(9), nullable=False),
-    sa.Index("ix_crime_dataset", DATASET_ID),
-)
-
-audit_table = sa.Table(
-    "audit_log",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("user", sa.String(255), nullable=False),
-    sa.Column("action", sa.String(32), nullable=False),
-    sa.Column("what", sa.String(255), nullable=False),
-    sa.Column("details", sa.Text, nullable=False),
-)
-
-ward_values_table = sa.Table(
-    "ward_values",
-    metadata,
-    sa.Column("name", sa.String(128), primary_key=True),
-    sa.Column(WARD_CODE, sa.String(9), primary_key=True),
-    sa.Column("role", sa.String(16), nullable=False),  # population or indicator
-    sa.Column("value", sa.Float, nullable=False),
-    sa.Column("source", sa.String(255), nullable=False),
-    sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-# Ordered migrations; each runs once, in its own transaction, and is recorded.
-SCHEMA_VERSION = 3
-VERSION_1_TABLES = (meta_table, datasets_table, records_table, crime_table, audit_table)
-
-
-def _migrate_to_1(conn: Connection) -> None:
-    metadata.create_all(conn, tables=list(VERSION_1_TABLES))
-
-
-def _migrate_to_2(conn: Connection) -> None:
-    ward_values_table.create(conn)
-
-
-def _migrate_to_3(conn: Connection) -> None:
-    """Give every record a random cell-key key (new databases have the column already)."""
-    columns = {c["name"] for c in sa.inspect(conn).get_columns(records_table.name)}
-    if RECORD_KEY not in columns:
-        conn.execute(sa.text(
-            f"ALTER TABLE {records_table.name} ADD COLUMN {RECORD_KEY} BIGINT NOT NULL DEFAULT 0"
-        ))
-    ids = [row[0] for row in conn.execute(sa.select(records_table.c.id))]
-    keys = draw_record_keys(len(ids))
-    for start in range(0, len(ids), _CHUNK):
-        conn.execute(
-            records_table.update().where(records_table.c.id == sa.bindparam("rid")),
-            [{"rid": rid, RECORD_KEY: int(key)}
-             for rid, key in zip(ids[start:start + _CHUNK], keys[start:start + _CHUNK],
-                                 strict=True)],
-        )
-
-
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {
-    1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3,
-}
 
 
 @dataclass(frozen=True)
@@ -198,7 +78,7 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = _make_engine(url)
+        self.engine = make_engine(url)
         self._migrate()
 
     # ----------------------------------------------------------------- schema
@@ -275,6 +155,7 @@ class Store:
         rows_rejected: int,
         synthetic: bool = False,
         progress: Callable[[float], None] | None = None,
+        replaces: int | None = None,
     ) -> int:
         """Store one import as a dataset, atomically.
 
@@ -293,11 +174,22 @@ class Store:
             Whether the rows are synthetic demo data.
         progress : callable, optional
             Called with the fraction written so far.
+        replaces : int, optional
+            A dataset this one takes the place of: it is deleted in the same transaction
+            (both happen or neither). A new record that matches one of its records (same
+            source-id hash, or same content when it has no hash) keeps that record's
+            release key, so replacing a dataset with the same records releases the same
+            figures.
 
         Returns
         -------
         int
             The new dataset id.
+
+        Raises
+        ------
+        LookupError
+            When ``replaces`` names no stored dataset (nothing is changed).
         """
         table, columns = (
             (crime_table, CRIME_COLUMNS)
@@ -307,6 +199,8 @@ class Store:
         if kind != CRIME and RECORD_KEY not in rows.columns:
             rows = rows.assign(**{RECORD_KEY: draw_record_keys(len(rows))})
         with self.engine.begin() as conn:
+            if replaces is not None and kind != CRIME:
+                rows = inherit_record_keys(conn, rows, replaces)
             dataset_id = conn.execute(
                 datasets_table.insert().values(
                     name=name,
@@ -321,7 +215,10 @@ class Store:
             ).scalar_one()
             frame = rows.loc[:, list(columns)].copy()
             frame.insert(0, DATASET_ID, dataset_id)
-            _bulk_insert(conn, table, frame, progress)
+            bulk_insert(conn, table, frame, progress)
+            # deleted after the insert, so the new dataset never takes the old one's id
+            if replaces is not None and not self._delete_dataset(conn, replaces):
+                raise LookupError(f"there is no dataset {replaces} to replace")
             self._bump_version(conn)
         return int(dataset_id)
 
@@ -336,14 +233,18 @@ class Store:
     def delete_dataset(self, dataset_id: int) -> bool:
         """Delete a dataset and its rows; return whether it existed."""
         with self.engine.begin() as conn:
-            for table in (records_table, crime_table):
-                conn.execute(table.delete().where(table.c[DATASET_ID] == dataset_id))
-            deleted = conn.execute(
-                datasets_table.delete().where(datasets_table.c.id == dataset_id)
-            ).rowcount
+            deleted = self._delete_dataset(conn, dataset_id)
             if deleted:
                 self._bump_version(conn)
-        return bool(deleted)
+        return deleted
+
+    @staticmethod
+    def _delete_dataset(conn: Connection, dataset_id: int) -> bool:
+        for table in (records_table, crime_table):
+            conn.execute(table.delete().where(table.c[DATASET_ID] == dataset_id))
+        return bool(
+            conn.execute(datasets_table.delete().where(datasets_table.c.id == dataset_id)).rowcount
+        )
 
     def has_records(self) -> bool:
         """Return whether any referral or outreach dataset is stored."""
@@ -392,9 +293,9 @@ class Store:
         chunks = []
         with self.engine.connect() as conn:
             for chunk in pd.read_sql(query, conn, chunksize=200_000):
-                chunks.append(_compact(chunk))
+                chunks.append(compact(chunk))
         if not chunks:
-            return _compact(pd.DataFrame({c: pd.Series(dtype=object) for c in columns}))
+            return compact(pd.DataFrame({c: pd.Series(dtype=object) for c in columns}))
         return pd.concat(chunks, ignore_index=True)
 
     def existing_hashes(self, hashes: Sequence[str]) -> set[str]:
@@ -408,6 +309,56 @@ class Store:
                     records_table.c[SOURCE_ID_HASH].in_(chunk)
                 )
                 found.update(r[0] for r in conn.execute(query))
+        return found
+
+    def datasets_by_hash(self, hashes: Sequence[str]) -> dict[str, set[int]]:
+        """Return, for each given source-id hash already stored, the datasets holding it."""
+        wanted = [h for h in set(hashes) if h]
+        found: dict[str, set[int]] = {}
+        column = records_table.c[SOURCE_ID_HASH]
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 5000):
+                query = sa.select(column, records_table.c[DATASET_ID]).distinct().where(
+                    column.in_(wanted[start : start + 5000])
+                )
+                for value, dataset_id in conn.execute(query):
+                    found.setdefault(value, set()).add(int(dataset_id))
+        return found
+
+    def datasets_by_content(self, rows: pd.DataFrame) -> dict[str, set[int]]:
+        """Return, for each of the rows' content keys already stored, the datasets holding it.
+
+        Parameters
+        ----------
+        rows : pandas.DataFrame
+            Records with :data:`CONTENT_COLUMNS` (see :func:`content_keys`).
+
+        Returns
+        -------
+        dict of str to set of int
+            Content key -> ids of the datasets with a record of that content.
+        """
+        if not len(rows):
+            return {}
+        wanted = set(content_keys(rows))
+        days = pd.to_datetime(rows[DATE])
+        table = records_table
+        query = (
+            sa.select(table.c[DATASET_ID], *(
+                sa.cast(table.c[c], sa.String).label(c) if c == DATE else table.c[c]
+                for c in CONTENT_COLUMNS
+            ))
+            .where(table.c[DATE] >= days.min().date(), table.c[DATE] <= days.max().date())
+            .where(table.c[KIND].in_(sorted(set(rows[KIND].astype(str)))))
+        )
+        found: dict[str, set[int]] = {}
+        with self.engine.connect() as conn:
+            for chunk in pd.read_sql(query, conn, chunksize=200_000):
+                chunk = compact(chunk)
+                keys = content_keys(chunk)
+                hit = np.isin(keys, list(wanted))
+                for key, dataset_id in zip(keys[hit], chunk[DATASET_ID][hit], strict=True):
+                    found.setdefault(key, set()).add(int(dataset_id))
         return found
 
     def load_crime(self) -> pd.DataFrame:
@@ -495,106 +446,3 @@ class Store:
         query = sa.select(audit_table).order_by(audit_table.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
             return pd.read_sql(query, conn)
-
-
-def _compact(frame: pd.DataFrame) -> pd.DataFrame:
-    """Parse dates from ISO text and make the coordinates floats."""
-    if DATE in frame:
-        frame[DATE] = pd.to_datetime(frame[DATE].str.slice(0, 10), format="%Y-%m-%d")
-    for column in (X, Y):
-        if column in frame:
-            frame[column] = frame[column].astype("float64")
-    return frame
-
-
-def _make_engine(url: str) -> Engine:
-    if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True)
-    database = sa.engine.make_url(url).database
-    in_memory = database in (None, "", ":memory:")
-    if in_memory:
-        engine = sa.create_engine(url, poolclass=sa.pool.StaticPool)
-    else:
-        _private_sqlite_file(Path(str(database)).expanduser().resolve())
-        engine = sa.create_engine(url, connect_args={"timeout": 60}, poolclass=sa.pool.NullPool)
-
-    @sa.event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_conn, _record) -> None:
-        cursor = dbapi_conn.cursor()
-        if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=60000")
-        cursor.close()
-
-    return engine
-
-
-def _private_sqlite_file(path: Path) -> None:
-    """Make the SQLite file and its folder private before SQLite opens them.
-
-    The folder becomes 0700 and the file 0600, created so or tightened; SQLite gives its
-    ``-wal``, ``-shm`` and ``-journal`` files the database file's mode, and any left over
-    with wider modes are tightened too.
-    """
-    private_folder(path.parent)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        private_file(path.with_name(path.name + suffix))
-
-
-_CHUNK = 50_000
-
-
-def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame, progress) -> None:
-    """Insert many rows fast: COPY on PostgreSQL, executemany of tuples elsewhere."""
-    columns = list(frame.columns)
-    values = _python_values(frame)
-    n = len(values)
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        assert raw is not None  # a connection in a transaction is open
-        with raw.cursor() as cursor:
-            with cursor.copy(
-                f"COPY {table.name} ({', '.join(_quote(c) for c in columns)}) FROM STDIN"
-            ) as copy:
-                for start in range(0, n, _CHUNK):
-                    for row in values[start : start + _CHUNK]:
-                        copy.write_row(row)
-                    if progress:
-                        progress(min(1.0, (start + _CHUNK) / max(n, 1)))
-        return
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(_quote(c) for c in columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})"
-    )
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    for start in range(0, n, _CHUNK):
-        cursor.executemany(sql, values[start : start + _CHUNK])
-        if progress:
-            progress(min(1.0, (start + _CHUNK) / max(n, 1)))
-    cursor.close()
-
-
-def _quote(column: str) -> str:
-    return f'"{column}"'
-
-
-def _python_values(frame: pd.DataFrame) -> list[tuple]:
-    """Rows as tuples of plain Python values (None for missing), dates as ISO text."""
-    columns = []
-    for name in frame.columns:
-        series = frame[name]
-        if name == DATE:
-            columns.append(pd.to_datetime(series).dt.strftime("%Y-%m-%d").tolist())
-        elif pd.api.types.is_float_dtype(series):
-            columns.append([None if np.isnan(v) else float(v) for v in series.to_numpy()])
-        elif pd.api.types.is_integer_dtype(series):
-            columns.append(series.astype("int64").tolist())
-        else:
-            columns.append([None if pd.isna(v) else str(v) for v in series.to_numpy(object)])
-    return list(zip(*columns, strict=True))
-
-
