@@ -12,14 +12,14 @@ from analysis.trends import (
     campaign_periods,
     compare_periods,
 )
-from dashboard import cache, components, sidebar
+from dashboard import cache, components, view_state
 from geodata.escaping import escape_markdown
 from geodata.release import DEFAULT_POLICY
 from geodata.schema import OUTREACH, REFERRAL
 
 data = cache.atlas_data()
 geography, _ = cache.geography()
-state, filters = sidebar.render_filters(data, layers=False)
+state, filters = view_state.current(data)  # drawn by app.py, shared by every page
 
 st.title("Trends")
 st.caption(escape_markdown(  # ward names come from the boundary file
