@@ -23,6 +23,41 @@ from geodata.release import DEFAULT_POLICY
 from geodata.schema import OUTREACH, REFERRAL
 from geodata.wardvalues import POPULATION
 
+# Streamlit applies a typed date only when the date field loses focus. This applies it once
+# a whole date (with a four-digit year) has been typed and typing has paused: the calendar
+# is closed and the focused part of the field blurred, which commits the date, and focused
+# again at once, so the keyboard user stays where they were.
+_COMMIT_TYPED_DATES = """<script>
+(function () {
+  if (window.atlasCommitTypedDates) { return; }
+  window.atlasCommitTypedDates = true;
+  var timer = null;
+  document.addEventListener("keyup", function (event) {
+    var target = event.target;
+    var field = target && target.closest &&
+      target.closest('[data-testid="stSidebar"] [data-testid="stDateInputField"]');
+    if (!field) { return; }
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var active = document.activeElement;
+      if (!field.contains(active)) { return; }
+      var parts = field.querySelectorAll('[role="spinbutton"]');
+      for (var i = 0; i < parts.length; i++) {
+        if (!parts[i].hasAttribute("aria-valuenow")) { return; }
+      }
+      var year = field.querySelector('[data-type="year"]');
+      if (!year || !/^[0-9]{4}$/.test(year.textContent.trim())) { return; }
+      // Close the calendar first: with it open, leaving the field does not apply the date.
+      active.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true}));
+      setTimeout(function () {
+        active.blur();
+        active.focus();
+      }, 50);
+    }, 500);
+  }, true);
+})();
+</script>"""
+
 
 def _layer_label(layer: str) -> str:
     return "Wards" if layer == "wards" else f"Grid, {layer.split('-')[1]} m cells"
@@ -117,6 +152,7 @@ def _custom_dates(first: dt.date, last: dt.date) -> None:
                             format="DD/MM/YYYY")
     end = right.date_input("To", key=KEYS["to"], min_value=first, max_value=last,
                            format="DD/MM/YYYY")
+    st.html(_COMMIT_TYPED_DATES, unsafe_allow_javascript=True)
     if start and end and end < start:
         st.warning("The last day (To) is before the first (From): showing all dates "
                    "until it is after.")

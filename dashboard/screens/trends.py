@@ -35,8 +35,11 @@ shown = st.multiselect("Also show", categories, key="t_categories",
 wide = series[series[SERIES].isin(["all", *shown])].pivot(index=WEEK, columns=SERIES,
                                                            values=COUNT)
 wide = wide.rename(columns={"all": "all categories"})
-st.line_chart(wide, x_label=f"{DEFAULT_POLICY.bin_weeks} weeks beginning (Monday)",
-              y_label=f"Count per {DEFAULT_POLICY.bin_weeks} weeks")
+if wide.empty or not wide.to_numpy().any():  # an all-zero chart gets a 0.000000 axis
+    st.info("No released records for these filters and dates: nothing to chart.")
+else:
+    st.line_chart(wide, x_label=f"{DEFAULT_POLICY.bin_weeks} weeks beginning (Monday)",
+                  y_label=f"Count per {DEFAULT_POLICY.bin_weeks} weeks")
 if kind == REFERRAL:
     st.caption(
         f"Referrals are counted in fixed blocks of {DEFAULT_POLICY.bin_weeks} weeks, never "
