@@ -19,7 +19,7 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def map_frame(page):
-    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]')
+    page.wait_for_selector('iframe[src*="streamlit_folium.st_folium"]')
     for _ in range(100):
         frames = [f for f in page.frames if "st_folium" in f.url]
         if frames:
