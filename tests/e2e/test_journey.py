@@ -13,6 +13,12 @@ CAMPAIGN = "18 Sep 2023 – 1 Oct 2023"
 MAP_NAME = "Map of Barnet wards: referrals and outreach"
 
 
+@pytest.fixture(autouse=True)
+def patient(page):
+    """Whole-page runs on a loaded two-core machine can pass 30 s."""
+    page.set_default_timeout(90_000)
+
+
 def settle(page):
     """Wait for the page's run to finish (a page change runs the whole script)."""
     wait_for_rerun(page)
@@ -139,7 +145,8 @@ def focus_description(page) -> str:
             const a = document.activeElement;
             if (a.tagName !== 'IFRAME') return 'page:' + a.tagName;
             const inner = a.contentDocument && a.contentDocument.activeElement;
-            return 'map:' + (inner ? inner.tagName + '.' + (inner.getAttribute('class') || '') : '');
+            if (!inner) return 'map:';
+            return 'map:' + inner.tagName + '.' + (inner.getAttribute('class') || '');
         }"""
     )
 
