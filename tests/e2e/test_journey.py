@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.e2e.test_map_page import AXE, kpis, map_frame, pick_option, wait_for_rerun, ward_paths
+from tests.e2e.test_map_page import AXE, kpis, map_frame, pick_option, ward_paths
 
 WARD_3, WARD_4 = "E05013630", "E05013631"
 CAMPAIGN = "18 Sep 2023 – 1 Oct 2023"
@@ -21,9 +21,10 @@ def patient(page):
 
 def settle(page):
     """Wait for the page's run to finish (a page change runs the whole script)."""
-    wait_for_rerun(page)
-    page.wait_for_timeout(500)
-    wait_for_rerun(page)
+    for _ in range(2):
+        page.wait_for_timeout(500)
+        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached",
+                               timeout=240_000)
 
 
 def query(page) -> dict:
@@ -40,7 +41,8 @@ def chosen(page, label: str) -> list[str]:
     """The chosen options of a sidebar multiselect, by its label."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
         has_text=label)
-    return [t.strip() for t in box.locator('[data-baseweb="tag"]').all_inner_texts()]
+    tags = box.locator('[data-testid="stMultiSelectTagsContainer"] [data-tag]:visible')
+    return [t.get_attribute("aria-label") for t in tags.all()]
 
 
 def go(page, title: str, path: str):
@@ -77,7 +79,7 @@ def test_filters_follow_the_planner_across_pages_and_back(atlas_server, page):
     assert planned == {"dates": "campaign-week", "wards": WARD_3, "rcat": "labour"}
 
     go(page, "Priorities", "priorities")
-    page.get_by_text("Wards, most in need first").wait_for()
+    page.get_by_role("heading", name="Priorities: where outreach should go next").wait_for()
     assert_same_filters(page, planned, wards=["Toy Ward 3"])
 
     go(page, "Trends", "trends")
