@@ -33,8 +33,9 @@ def query(page) -> dict:
 
 def caption_text(page) -> str:
     page.wait_for_selector('[data-testid="stCaptionContainer"]')
-    return " ".join(c.inner_text() for c in page.query_selector_all(
+    text = " ".join(c.inner_text() for c in page.query_selector_all(
         '[data-testid="stMain"] [data-testid="stCaptionContainer"]'))
+    return text.replace("\u2060", "")  # the word joiners that keep Markdown inert
 
 
 def chosen(page, label: str) -> list[str]:
