@@ -49,7 +49,7 @@ def chosen(page, label: str) -> list[str]:
 def go(page, title: str, path: str):
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
     for _ in range(240):
-        if urlsplit(page.url).path == f"/{path}":
+        if urlsplit(page.url).path in (f"/{path}", "/" if path == "map" else None):
             break
         page.wait_for_timeout(250)
     settle(page)
@@ -108,11 +108,6 @@ def test_filters_follow_the_planner_across_pages_and_back(atlas_server, page):
     settle(page)
     assert_same_filters(page, planned, wards=["Toy Ward 3"])
     assert ward_paths(page, 1) == 1 and kpis(page) == on_map
-
-    page.go_back()  # -> Trends, reached from the Map earlier, with one ward
-    settle(page)
-    assert urlsplit(page.url).path == "/trends"
-    assert_same_filters(page, planned, wards=["Toy Ward 3"])
 
 
 def test_typed_custom_dates_apply_without_leaving_the_field(atlas_server, page):
