@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import assets, auth, cache, components, timing
+from dashboard import assets, auth, cache, components, sidebar, timing
 
 timing.mark("script start")
 
@@ -15,11 +15,13 @@ data = cache.atlas_data()
 if data is None:
     pages = [st.Page("screens/setup.py", title="Set up", url_path="setup", default=True)]
 else:
+    map_page = st.Page("screens/map.py", title="Map", url_path="map", default=True)
     pages = [
-        st.Page("screens/map.py", title="Map", url_path="map", default=True),
+        map_page,
         st.Page("screens/priorities.py", title="Priorities", url_path="priorities"),
         st.Page("screens/trends.py", title="Trends", url_path="trends"),
     ]
+    filtered = list(pages)  # the pages that show the shared filters
     if access.at_least(auth.ANALYST):
         pages.append(st.Page("screens/data.py", title="Data", url_path="data"))
     if access.at_least(auth.ADMIN):
@@ -27,6 +29,11 @@ else:
 
 navigation = st.navigation(pages)
 components.render_access_banner(access)
+if data is not None and navigation in filtered:
+    # Drawn here, not by the pages, so the widgets are the same ones on every page and keep
+    # their values when the page changes (dashboard/view_state.py); pages read the view
+    # with view_state.current().
+    sidebar.render_filters(data, map_controls=navigation is map_page)
 navigation.run()
 # After the first page is drawn, so compiling does not slow the first map.
 cache.warm_up_statistics()

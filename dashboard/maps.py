@@ -37,6 +37,7 @@ MAP_ATTRIBUTION = "Boundaries: ONS, OGL v3.0. © Crown copyright and database ri
 WARD_SIMPLIFY_M = 10.0
 CLASS_IN_TOOLTIP_MAX = 200
 CANVAS_ABOVE = 1000  # areas; the 250 m grid (about 1,500 cells) is drawn on a canvas
+MAP_TITLE = "Map of Barnet wards"
 COORD_DECIMALS = 5  # about 1 m
 SITE_COLOUR = "#1b1b1b"  # near-black numbered discs: readable on every fill
 _SITE_STYLE = (
@@ -108,6 +109,49 @@ class _Attribution(MacroElement):
         super().__init__()
         self._name = "Attribution"
         self.text = text
+
+
+class _KeyboardAccess(MacroElement):
+    """Makes the map one tab stop with a name, instead of one tab stop per area.
+
+    Leaflet listens for focus on every area with a tooltip, which makes each one a tab
+    stop in Chromium (hundreds on a grid). This gives each area (and marker) ``tabindex=-1``,
+    also those added later, so Tab goes from the map (arrow keys pan, + and - zoom) to
+    its zoom buttons and on. It also names the frame the map lives in, for screen readers.
+    The figures themselves are in the table under the map.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var box = map.getContainer();
+            box.setAttribute("role", "region");
+            box.setAttribute("aria-label", {{ this.title|tojson }} +
+                ". Arrow keys pan, plus and minus zoom; the figures are in the table below.");
+            try {
+                if (window.frameElement) {
+                    window.frameElement.setAttribute("title", {{ this.title|tojson }});
+                }
+            } catch (e) {}
+            function quiet() {
+                box.querySelectorAll(
+                    ".leaflet-interactive:not([tabindex='-1']),"
+                    + ".leaflet-marker-icon:not([tabindex='-1'])"
+                ).forEach(function (el) { el.setAttribute("tabindex", "-1"); });
+            }
+            quiet();
+            new MutationObserver(quiet).observe(box, {childList: true, subtree: true});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self._name = "KeyboardAccess"
+        self.title = title
 
 
 def extent_from_bounds(bounds: dict | None) -> tuple[float, float, float, float] | None:
@@ -224,13 +268,17 @@ def build_map_geometry(geography: Geography) -> MapGeometry:
     )
 
 
-def build_base_map(geometry: MapGeometry, basemap: Basemap = NO_BASEMAP) -> folium.Map:
+def build_base_map(
+    geometry: MapGeometry, basemap: Basemap = NO_BASEMAP, *, title: str = MAP_TITLE
+) -> folium.Map:
     """Build the static base map: the borough outline, tiles if any, attributions.
 
     Parameters
     ----------
     geometry : MapGeometry
     basemap : Basemap
+    title : str
+        The accessible name of the map and of its frame.
 
     Returns
     -------
@@ -259,6 +307,7 @@ def build_base_map(geometry: MapGeometry, basemap: Basemap = NO_BASEMAP) -> foli
     ).add_to(m)
     _Attribution(escape_text(MAP_ATTRIBUTION)).add_to(m)
     _LabelZoom(LABEL_MIN_ZOOM).add_to(m)
+    _KeyboardAccess(title).add_to(m)
     return m
 
 

@@ -1,99 +1,89 @@
-"""The filter sidebar shared by every page, kept in step with the URL."""
+"""The filter sidebar shared by every page, drawn once per run by the entry point.
+
+The view it shows is kept (across pages, and in the URL) by :mod:`dashboard.view_state`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import streamlit as st
 
 from analysis.dataset import AtlasData
-from analysis.filters import DATE_PRESETS, PRESET_CUSTOM, Filters
+from analysis.filters import DATE_PRESETS, PRESET_CUSTOM
 from analysis.views import synthetic_in_view
-from dashboard import components
+from dashboard import components, view_state
 from dashboard.maps import Basemap, available_basemaps
-from dashboard.url_state import (
-    LAYERS,
-    MEASURES,
-    ViewState,
-    parse_query,
-    to_filters,
-    to_query,
-)
+from dashboard.url_state import LAYERS, MEASURES, ViewState, to_filters
+from dashboard.view_state import KEYS, NO_INDICATOR
 from geodata import vocab
 from geodata.escaping import escape_markdown
 from geodata.release import DEFAULT_POLICY
 from geodata.schema import OUTREACH, REFERRAL
 from geodata.wardvalues import POPULATION
 
-KEYS = {
-    "preset": "f_preset",
-    "dates": "f_dates",
-    "wards": "f_wards",
-    REFERRAL: "f_kind_referral",
-    OUTREACH: "f_kind_outreach",
-    "rcat": "f_rcat",
-    "ocat": "f_ocat",
-    "layer": "f_layer",
-    "crime_on": "f_crime_on",
-    "crime_types": "f_crime_types",
-    "indicator": "f_indicator",
-    "measure": "f_measure",
-    "basemap": "f_basemap",
-}
-_NOTICES = "_url_notices"
-_NO_INDICATOR = "none"
+# Streamlit applies a typed date only when the date field loses focus. This applies it once
+# a whole date (with a four-digit year) has been typed and typing has paused: the calendar
+# is closed and the focused part of the field blurred, which commits the date, and focused
+# again at once, so the keyboard user stays where they were.
+_COMMIT_TYPED_DATES = """<script>
+(function () {
+  if (window.atlasCommitTypedDates) { return; }
+  window.atlasCommitTypedDates = true;
+  var timer = null;
+  document.addEventListener("keyup", function (event) {
+    var target = event.target;
+    var field = target && target.closest &&
+      target.closest('[data-testid="stSidebar"] [data-testid="stDateInputField"]');
+    if (!field) { return; }
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var active = document.activeElement;
+      if (!field.contains(active)) { return; }
+      var parts = field.querySelectorAll('[role="spinbutton"]');
+      for (var i = 0; i < parts.length; i++) {
+        if (!parts[i].hasAttribute("aria-valuenow")) { return; }
+      }
+      var year = field.querySelector('[data-type="year"]');
+      if (!year || !/^[0-9]{4}$/.test(year.textContent.trim())) { return; }
+      // Close the calendar first: with it open, leaving the field does not apply the date.
+      active.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true}));
+      setTimeout(function () {
+        active.blur();
+        active.focus();
+      }, 50);
+    }, 500);
+  }, true);
+})();
+</script>"""
 
 
 def _layer_label(layer: str) -> str:
     return "Wards" if layer == "wards" else f"Grid, {layer.split('-')[1]} m cells"
 
 
-def _seed_from_url(data: AtlasData) -> None:
-    """On a session's first run, put the URL's view into the widgets' state."""
-    if KEYS["preset"] in st.session_state:
-        return
-    first, last = data.first_day or dt.date.today(), data.last_day or dt.date.today()
-    state, notices = parse_query(
-        st.query_params.to_dict(),
-        ward_codes=data.geography.ward_codes,
-        crime_types=data.crime.crime_types if data.crime else (),
-        indicators=data.indicator_names(),
-        span=(first, last),  # the date picker refuses a default outside its range
-    )
-    st.session_state[KEYS["preset"]] = state.preset
-    st.session_state[KEYS["dates"]] = (state.start or first, state.end or last)
-    st.session_state[KEYS["wards"]] = list(state.wards)
-    st.session_state[KEYS[REFERRAL]] = REFERRAL in state.kinds
-    st.session_state[KEYS[OUTREACH]] = OUTREACH in state.kinds
-    st.session_state[KEYS["rcat"]] = list(state.referral_categories)
-    st.session_state[KEYS["ocat"]] = list(state.outreach_categories)
-    st.session_state[KEYS["layer"]] = state.layer
-    st.session_state[KEYS["crime_on"]] = state.crime is not None
-    st.session_state[KEYS["crime_types"]] = list(state.crime or ())
-    st.session_state[KEYS["indicator"]] = state.indicator or _NO_INDICATOR
-    st.session_state[KEYS["measure"]] = state.measure
-    st.session_state[_NOTICES] = notices
+def render_filters(data: AtlasData, *, map_controls: bool = True) -> ViewState:
+    """Draw the shared filters in the sidebar, keep the view and write it to the URL.
 
-
-def render_filters(data: AtlasData, *, layers: bool = True) -> tuple[ViewState, Filters]:
-    """Draw the filters in the sidebar and return the chosen view.
+    Called once per run by the entry point, before the page runs; pages read the result
+    with :func:`dashboard.view_state.current`.
 
     Parameters
     ----------
     data : AtlasData
         For the ward list and the span of dates.
-    layers : bool
-        Whether to offer the map-layer choice (map pages only).
+    map_controls : bool
+        Whether to draw the Map's own controls (layer, measure, context layers, basemap).
+        On other pages their last values are kept, in the view and in the URL.
 
     Returns
     -------
     ViewState
         The choices, also written to the URL.
-    Filters
-        The same, as analysis filters in whole ISO weeks.
     """
-    _seed_from_url(data)
-    first, last = data.first_day or dt.date.today(), data.last_day or dt.date.today()
+    base = view_state.begin_run(data)
+    first, last = view_state.span(data)
     names = data.geography.ward_name_by_code
     with st.sidebar:
         st.header("Filters")
@@ -101,63 +91,49 @@ def render_filters(data: AtlasData, *, layers: bool = True) -> tuple[ViewState, 
             "Dates", [*DATE_PRESETS, PRESET_CUSTOM], key=KEYS["preset"],
             format_func=str.capitalize,
         )
-        start = end = None
         if preset == PRESET_CUSTOM:
-            picked = st.date_input(
-                "From and to", key=KEYS["dates"], min_value=first, max_value=last,
-                format="DD/MM/YYYY",
-            )
-            if isinstance(picked, tuple | list) and len(picked) == 2:
-                start, end = picked
-        wards = st.multiselect(
+            _custom_dates(first, last)
+        st.multiselect(
             "Wards", data.geography.ward_codes, key=KEYS["wards"],
             format_func=lambda c: names.get(c, c), placeholder="All wards",
         )
         st.write("Show")
         show_ref = st.checkbox("Referrals", key=KEYS[REFERRAL])
         show_out = st.checkbox("Outreach", key=KEYS[OUTREACH])
-        rcat = st.multiselect(
+        st.multiselect(
             "Referral types", vocab.REFERRAL_CATEGORIES, key=KEYS["rcat"],
             placeholder="All types", disabled=not show_ref,
         )
-        ocat = st.multiselect(
+        st.multiselect(
             "Outreach activities", vocab.OUTREACH_CATEGORIES, key=KEYS["ocat"],
             placeholder="All activities", disabled=not show_out,
         )
-        layer, crime, indicator, measure = "wards", None, None, "count"
-        if layers:
+        if map_controls:
             layer = st.radio("Map by", LAYERS, key=KEYS["layer"], format_func=_layer_label)
             if data.ward_figures(POPULATION) and layer == "wards":
-                measure = st.radio(
+                st.radio(
                     "Colour wards by", MEASURES, key=KEYS["measure"], horizontal=True,
                     format_func=lambda m: "referrals" if m == "count" else "per 1,000 residents",
                 )
             if data.crime is not None:
-                crime = _crime_choice(data.crime.crime_types)
+                _crime_choice(data.crime.crime_types)
             if data.indicator_names():
-                picked = st.selectbox(
-                    "Context indicator", [_NO_INDICATOR, *data.indicator_names()],
+                st.selectbox(
+                    "Context indicator", [NO_INDICATOR, *data.indicator_names()],
                     key=KEYS["indicator"],
                 )
-                indicator = None if picked == _NO_INDICATOR else picked
-    kinds = tuple(k for k, on in ((REFERRAL, show_ref), (OUTREACH, show_out)) if on)
-    state = ViewState(
-        preset=preset if (preset != PRESET_CUSTOM or start) else DATE_PRESETS[-1],
-        start=start,
-        end=end,
-        wards=tuple(wards),
-        kinds=kinds,
-        referral_categories=tuple(rcat),
-        outreach_categories=tuple(ocat),
-        layer=layer,
-        crime=crime,
-        indicator=indicator,
-        measure=measure,
-    )
-    query = to_query(state)
-    if query != st.query_params.to_dict():
-        st.query_params.from_dict(query)
-    for notice in st.session_state.pop(_NOTICES, []):
+    state = view_state.view_from_widgets(st.session_state, base, map_controls=map_controls)
+    if map_controls:
+        # Controls not offered on this run (no population, no crime data...) are off.
+        state = replace(
+            state,
+            measure=state.measure if state.layer == "wards" and data.ward_figures(POPULATION)
+            else "count",
+            crime=state.crime if data.crime is not None else None,
+            indicator=state.indicator if data.indicator_names() else None,
+        )
+    view_state.finish_run(state)
+    for notice in view_state.pop_notices():
         st.warning(escape_markdown(notice))
     filters = to_filters(state, first_day=first, last_day=last)
     if synthetic_in_view(data, filters):
@@ -165,7 +141,21 @@ def render_filters(data: AtlasData, *, layers: bool = True) -> tuple[ViewState, 
     with st.sidebar:
         st.caption(f"Counting whole blocks of {DEFAULT_POLICY.bin_weeks} ISO weeks: "
                    f"{filters.window.describe()}.")
-    return state, filters
+        if map_controls:
+            _basemap_choice()
+    return state
+
+
+def _custom_dates(first: dt.date, last: dt.date) -> None:
+    left, right = st.columns(2)
+    start = left.date_input("From", key=KEYS["from"], min_value=first, max_value=last,
+                            format="DD/MM/YYYY")
+    end = right.date_input("To", key=KEYS["to"], min_value=first, max_value=last,
+                           format="DD/MM/YYYY")
+    st.html(_COMMIT_TYPED_DATES, unsafe_allow_javascript=True)
+    if start and end and end < start:
+        st.warning("The last day (To) is before the first (From): showing all dates "
+                   "until it is after.")
 
 
 def _crime_choice(crime_types: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -177,12 +167,21 @@ def _crime_choice(crime_types: tuple[str, ...]) -> tuple[str, ...] | None:
     return tuple(types) if on else None
 
 
-def render_basemap_choice() -> Basemap:
-    """Offer the basemaps in the sidebar and return the chosen one (default: none)."""
+def _basemap_choice() -> None:
+    options = [b.name for b in available_basemaps()]
+    if st.session_state.get(KEYS["basemap"]) not in options:
+        st.session_state[KEYS["basemap"]] = st.session_state.get(view_state.BASEMAP, options[0])
+    if st.session_state[KEYS["basemap"]] not in options:
+        st.session_state[KEYS["basemap"]] = options[0]
+    name = st.selectbox(
+        "Basemap", options, key=KEYS["basemap"],
+        help="'None' needs no network. Tile servers receive the area you look at.",
+    )
+    st.session_state[view_state.BASEMAP] = name
+
+
+def chosen_basemap() -> Basemap:
+    """Return the basemap chosen on the Map page (default: none, which works offline)."""
+    name = st.session_state.get(view_state.BASEMAP)
     options = available_basemaps()
-    with st.sidebar:
-        name = st.selectbox(
-            "Basemap", [b.name for b in options], key=KEYS["basemap"],
-            help="'None' needs no network. Tile servers receive the area you look at.",
-        )
-    return next(b for b in options if b.name == name)
+    return next((b for b in options if b.name == name), options[0])

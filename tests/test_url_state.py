@@ -131,3 +131,84 @@ def test_custom_dates_inside_the_data_need_no_notice():
     state, notices = parse_query({"dates": "custom", "from": "2023-09-01", "to": "2023-10-01"},
                                  ward_codes=CODES, span=SPAN)
     assert notices == [] and state.start == dt.date(2023, 9, 1)
+
+
+# The shared view (dashboard/view_state.py): where a run takes its view from, and the widgets.
+
+from dashboard.view_state import KEYS, from_url, view_from_widgets, widget_values  # noqa: E402
+
+FIRST, LAST = dt.date(2023, 1, 2), dt.date(2023, 12, 31)
+PLANNED = ViewState(preset="campaign week", wards=CODES[:2], kinds=("referral",),
+                    referral_categories=("labour",), layer="grid-500", measure="count")
+
+
+@pytest.mark.parametrize(
+    ("stored", "last", "url", "history", "expected"),
+    [
+        (None, None, {}, False, True),  # first run of a session: a shared link
+        (PLANNED, {"dates": "campaign-week"}, {}, False, False),  # a page link dropped the query
+        (PLANNED, {"dates": "campaign-week"}, {"dates": "all"}, False, False),  # not Back: keep
+        (PLANNED, {"dates": "campaign-week"}, {"dates": "campaign-week"}, True, False),
+        (PLANNED, {"dates": "campaign-week"}, {}, True, True),  # Back to the default view
+        (PLANNED, {}, {"wards": CODES[0]}, True, True),  # Forward to a link with a ward
+    ],
+    ids=["first-run", "page-link", "rerun", "back-same-url", "back-to-default", "forward"],
+)
+def test_the_view_comes_from_the_url_only_on_a_first_run_or_back(stored, last, url, history,
+                                                                 expected):
+    assert from_url(stored=stored, last_query=last, url=url, history=history) is expected
+
+
+@pytest.mark.parametrize("map_controls", [True, False])
+def test_widgets_round_trip_the_view(map_controls):
+    values = widget_values(PLANNED, first=FIRST, last=LAST)
+    assert view_from_widgets(values, ViewState(), map_controls=True) == PLANNED
+    # Without the Map's controls drawn, the layer and context come from the previous view.
+    shared_only = {k: v for k, v in values.items() if k not in
+                   {KEYS[name] for name in ("layer", "crime_on", "crime_types", "indicator",
+                                            "measure")}}
+    view = view_from_widgets(shared_only if not map_controls else values, PLANNED,
+                             map_controls=map_controls)
+    assert view == PLANNED
+
+
+def test_map_controls_not_drawn_keep_the_previous_layer_and_context():
+    before = ViewState(layer="grid-250", crime=("Drugs",), indicator="Born in Romania",
+                       measure="rate")
+    values = widget_values(ViewState(preset="last 4 weeks", wards=CODES[3:4]),
+                           first=FIRST, last=LAST)
+    view = view_from_widgets(values, before, map_controls=False)
+    assert (view.preset, view.wards) == ("last 4 weeks", CODES[3:4])
+    assert (view.layer, view.crime, view.indicator, view.measure) == (
+        "grid-250", ("Drugs",), "Born in Romania", "rate")
+
+
+def test_custom_dates_from_the_widgets():
+    custom = ViewState(preset="custom", start=dt.date(2023, 9, 4), end=dt.date(2023, 9, 24))
+    values = widget_values(custom, first=FIRST, last=LAST)
+    assert values[KEYS["from"]] == dt.date(2023, 9, 4) and values[KEYS["to"]] == dt.date(
+        2023, 9, 24)
+    assert view_from_widgets(values, ViewState(), map_controls=False) == custom
+    # A preset view still gives the date fields the data's span, for when Custom is picked.
+    preset = widget_values(ViewState(), first=FIRST, last=LAST)
+    assert (preset[KEYS["from"]], preset[KEYS["to"]]) == (FIRST, LAST)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(dt.date(2023, 9, 24), dt.date(2023, 9, 4)), (None, dt.date(2023, 9, 4)), (None, None)],
+    ids=["reversed", "no-start", "empty"],
+)
+def test_unusable_custom_dates_count_as_all_dates(start, end):
+    values = widget_values(ViewState(), first=FIRST, last=LAST)
+    values.update({KEYS["preset"]: "custom", KEYS["from"]: start, KEYS["to"]: end})
+    view = view_from_widgets(values, ViewState(), map_controls=False)
+    assert (view.preset, view.start, view.end) == ("all dates", None, None)
+    assert "dates" not in to_query(view)
+
+
+def test_unticking_both_kinds_is_kept_and_written():
+    values = widget_values(ViewState(), first=FIRST, last=LAST)
+    values.update({KEYS["referral"]: False, KEYS["outreach"]: False})
+    view = view_from_widgets(values, ViewState(), map_controls=False)
+    assert view.kinds == () and to_query(view)["kinds"] == ""

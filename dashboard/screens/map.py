@@ -5,17 +5,19 @@ from streamlit_folium import st_folium
 
 from analysis.classes import LegendEntry, LegendSection, classify_counts, classify_rates
 from analysis.views import compute_map_view
-from dashboard import auth, cache, components, maps, sidebar, timing
+from dashboard import auth, cache, components, maps, sidebar, timing, view_state
 from dashboard.context_layers import build_context_layers
 from dashboard.export_panel import render_export_panel
 from geodata.escaping import escape_markdown
 from geodata.schema import OUTREACH
 from geodata.wardvalues import POPULATION
 
+MAP_TITLE = "Map of Barnet wards: referrals and outreach"
+
 data = cache.atlas_data()
 geography, geometry = cache.geography()
-state, filters = sidebar.render_filters(data)
-basemap = sidebar.render_basemap_choice()
+state, filters = view_state.current(data)  # drawn by app.py, shared by every page
+basemap = sidebar.chosen_basemap()
 
 st.title("Referrals and outreach")
 st.caption(escape_markdown(  # ward names come from the boundary file
@@ -71,16 +73,17 @@ track = st.toggle(
     help="Off: exports frame the selected wards, and panning the map costs nothing. On: "
     "every pan or zoom tells the server the new view.",
 )
+tall = st.toggle("Taller map", key="x_tall_map")
 map_col, legend_col = st.columns([3, 1])
 with map_col:
     returned = st_folium(
-        maps.build_base_map(geometry, basemap),
+        maps.build_base_map(geometry, basemap, title=MAP_TITLE),
         key="atlas_map",
         feature_group_to_add=layers,
         center=centre,
         zoom=zoom,
         returned_objects=["bounds"] if track else [],
-        height=560,
+        height=900 if tall else 560,
         use_container_width=True,
     )
 timing.mark("map sent")

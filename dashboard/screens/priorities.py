@@ -5,7 +5,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from analysis.priorities import DEFAULT_RADIUS_M, DEFAULT_SITES
-from dashboard import cache, components, maps, next_week, sidebar
+from dashboard import cache, components, maps, next_week, view_state
 from dashboard.priority_map import HOT_SPOTS, SURFACE, build_priority_layers
 from geodata.escaping import escape_markdown
 from geodata.grid import CELL_SIZES, DEFAULT_CELL_SIZE
@@ -14,7 +14,7 @@ from geodata.wardvalues import POPULATION
 
 data = cache.atlas_data()
 geography, geometry = cache.geography()
-state, filters = sidebar.render_filters(data, layers=False)
+state, filters = view_state.current(data)  # drawn by app.py, shared by every page
 
 st.title("Priorities: where outreach should go next")
 st.caption(escape_markdown(  # ward names come from the boundary file

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.trends import (
+    COUNT,
     LABEL,
     SERIES,
     WEEK,
@@ -12,14 +13,14 @@ from analysis.trends import (
     campaign_verdict,
     compare_periods,
 )
-from dashboard import cache, campaign, components, sidebar
+from dashboard import cache, campaign, components, view_state
 from geodata.escaping import escape_markdown
 from geodata.release import DEFAULT_POLICY
 from geodata.schema import OUTREACH, REFERRAL
 
 data = cache.atlas_data()
 geography, _ = cache.geography()
-state, filters = sidebar.render_filters(data, layers=False)
+state, filters = view_state.current(data)  # drawn by app.py, shared by every page
 
 st.title("Trends")
 st.caption(escape_markdown(  # ward names come from the boundary file
@@ -36,16 +37,19 @@ periods = campaign_periods()
 during = periods["campaign week"]
 in_view = filters.window.first_week <= during.first_week <= filters.window.last_week
 drawn = series[series[SERIES].isin(["all", *shown])].replace({SERIES: {"all": "all categories"}})
-st.altair_chart(
-    campaign.series_chart(drawn, during if in_view else None,
-                          x_title=f"{DEFAULT_POLICY.bin_weeks} weeks beginning (Monday)",
-                          y_title=f"Count per {DEFAULT_POLICY.bin_weeks} weeks"),
-    width="stretch",
-)
-st.caption(
-    f"The shaded band marks the campaign fortnight, {during.describe()}." if in_view else
-    f"The campaign fortnight ({during.describe()}) is outside the dates chosen."
-)
+if drawn.empty or not drawn[COUNT].to_numpy().any():  # an all-zero chart has no scale
+    st.info("No released records for these filters and dates: nothing to chart.")
+else:
+    st.altair_chart(
+        campaign.series_chart(drawn, during if in_view else None,
+                              x_title=f"{DEFAULT_POLICY.bin_weeks} weeks beginning (Monday)",
+                              y_title=f"Count per {DEFAULT_POLICY.bin_weeks} weeks"),
+        width="stretch",
+    )
+    st.caption(
+        f"The shaded band marks the campaign fortnight, {during.describe()}." if in_view else
+        f"The campaign fortnight ({during.describe()}) is outside the dates chosen."
+    )
 if kind == REFERRAL:
     st.caption(
         f"Referrals are counted in fixed blocks of {DEFAULT_POLICY.bin_weeks} weeks, never "

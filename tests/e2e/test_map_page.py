@@ -20,7 +20,7 @@ OUTREACH_FILL = OUTREACH_COLOUR
 SYMBOL_FILLS = (OUTREACH_COLOUR, CRIME_COLOUR, INDICATOR_COLOUR)  # drawn as symbols, not areas
 ARTIFACTS = ROOT / "tests" / "artifacts"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_IFRAME = 'iframe[src*="streamlit_folium.st_folium"]'
 WAIT_MS = 30_000  # for expect(), which does not follow the page's default timeout
 
 # Streamlit marks its app root with the script's state: "initial", "running",

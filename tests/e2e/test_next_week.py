@@ -8,7 +8,7 @@ HOT_FILLS = tuple(c for name, c in CATEGORY_COLOURS.items() if name.endswith("ho
 
 def folium_frame_with(page, selector: str):
     """Return the map frame (of several on the page) in which ``selector`` matches."""
-    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]')
+    page.wait_for_selector('iframe[src*="streamlit_folium.st_folium"]')
     for _ in range(300):
         for frame in (f for f in page.frames if "st_folium" in f.url):
             if frame.locator(selector).count():
