@@ -6,7 +6,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.e2e.test_map_page import AXE, kpis, map_frame, pick_option, ward_paths
+from tests.e2e.test_map_page import (
+    AXE,
+    kpis,
+    map_frame,
+    pick_option,
+    wait_until_idle,
+    ward_paths,
+)
 
 WARD_3, WARD_4 = "E05013630", "E05013631"
 CAMPAIGN = "18 Sep 2023 – 1 Oct 2023"
@@ -21,10 +28,7 @@ def patient(page):
 
 def settle(page):
     """Wait for the page's run to finish (a page change runs the whole script)."""
-    for _ in range(2):
-        page.wait_for_timeout(500)
-        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached",
-                               timeout=240_000)
+    wait_until_idle(page, timeout=240_000)
 
 
 def query(page) -> dict:
@@ -48,10 +52,8 @@ def chosen(page, label: str) -> list[str]:
 
 def go(page, title: str, path: str):
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
-    for _ in range(240):
-        if urlsplit(page.url).path in (f"/{path}", "/" if path == "map" else None):
-            break
-        page.wait_for_timeout(250)
+    page.wait_for_url(
+        lambda url: urlsplit(url).path in (f"/{path}", "/" if path == "map" else None))
     settle(page)
 
 
@@ -115,10 +117,7 @@ def test_typed_custom_dates_apply_without_leaving_the_field(atlas_server, page):
     assert ward_paths(page, 24) == 24
     page.get_by_role("spinbutton", name="day, From").click()
     page.keyboard.type("04092023")  # no Enter, no click elsewhere: focus stays in the field
-    for _ in range(240):
-        if query(page).get("from") == "2023-09-04":
-            break
-        page.wait_for_timeout(250)
+    page.wait_for_url(lambda url: "from=2023-09-04" in url)
     assert query(page) == {"dates": "custom", "from": "2023-09-04", "to": "2023-10-31"}
     settle(page)
     assert caption_text(page).startswith("4 Sep 2023 – ")

@@ -11,10 +11,11 @@ import subprocess
 import sys
 
 import pytest
+from playwright.sync_api import expect
 
 from geodata.wards import save_wards
 from tests.e2e.conftest import ROOT, AtlasServer
-from tests.e2e.test_map_page import ARTIFACTS, map_frame, wait_for_rerun
+from tests.e2e.test_map_page import ARTIFACTS, map_frame, rerun
 from tests.helpers import toy_wards, ward_centre
 
 WEST, EAST = 7, 10  # toy ward positions: "Toy Ward 8" and "Toy Ward 11"
@@ -66,8 +67,8 @@ def test_one_new_site_goes_to_the_busy_unserved_cluster(planted_server, page):
         page.screenshot(path=str(ARTIFACTS / "priorities-sites-first.png"), full_page=True)
     sites = page.get_by_label("Sites to recommend (K)")
     sites.fill("1")
-    sites.press("Enter")
-    wait_for_rerun(page)
+    with rerun(page):
+        sites.press("Enter")
     headline = page.get_by_text(re.compile(r"^Today's outreach reaches about \d+ % of "
                                            r"referrals; 1 new site would add about \d+ %\.$"))
     headline.wait_for()
@@ -88,10 +89,6 @@ def test_one_new_site_goes_to_the_busy_unserved_cluster(planted_server, page):
     markers = frame.locator('[aria-label^="Recommended site"]')
     markers.first.wait_for()
     labels = frame.locator(".atlas-ward-label")
-    for _ in range(100):
-        if labels.count() == 24:
-            break
-        page.wait_for_timeout(100)
-    assert labels.count() == 24
+    expect(labels).to_have_count(24)
     assert "Toy Ward 11" in labels.all_inner_texts()
     page.screenshot(path=str(ARTIFACTS / "priorities-sites.png"), full_page=True)
