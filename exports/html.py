@@ -3,7 +3,8 @@
 The page is a jinja2 template (``templates/snapshot.html.j2``) rendered with autoescape on,
 and every text from data or from the author is also escaped for JavaScript template
 strings (:func:`geodata.escaping.escape_text`). The areas travel as JSON inside a
-``<script type="application/json">`` block (``tojson`` escapes ``<``, ``>`` and ``&``), and
+``<script type="application/json">`` block (:func:`_script_json` escapes ``<``, ``>``, ``&``
+and ``$``), and
 the page's own script reads them and sets every label with ``textContent``. Leaflet's
 script and stylesheet are inlined from the XStatic-Leaflet package; the basemap is left
 out (it would need the network). Only the released layers are drawn.
@@ -12,6 +13,7 @@ out (it would need the network). Only the released layers are drawn.
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 import jinja2
@@ -88,6 +90,17 @@ def _outreach_features(snapshot: Snapshot, geography) -> tuple[str, list[dict]]:
     ]
 
 
+# JSON's own escapes for the characters that could end the script block or start markup,
+# and for "$", so no text from data reads as a JavaScript template string either.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                              "$": "\\u0024", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _script_json(payload: dict) -> Markup:
+    """Serialise the map's data for a ``<script type="application/json">`` block."""
+    return Markup(json.dumps(payload, sort_keys=True).translate(_SCRIPT_SAFE))
+
+
 def render_html(snapshot: Snapshot, geography) -> bytes:
     """Render the view as one self-contained HTML file that works offline.
 
@@ -144,7 +157,7 @@ def render_html(snapshot: Snapshot, geography) -> bytes:
         outreach_edge=OUTREACH_EDGE,
         policy=snapshot.policy.describe(),
         table=figures_table(snapshot),
-        payload=payload,
+        payload=_script_json(payload),
         leaflet_js=js,
         leaflet_css=css,
     )
