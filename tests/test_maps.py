@@ -12,6 +12,7 @@ from analysis.dataset import build_atlas_data
 from analysis.filters import Filters
 from analysis.views import compute_map_view
 from dashboard import maps
+from dashboard.maps import map_geometry
 from geodata.demo import generate_demo
 from geodata.geography import build_geography
 from geodata.projection import to_lonlat
@@ -141,9 +142,9 @@ def test_map_geometry_is_small():
 @pytest.mark.parametrize("cell_size", [None, 250], ids=["wards", "grid-250"])
 def test_the_live_layer_sends_classes_not_coordinates(scene, cell_size, tmp_path, monkeypatch):
     data, geometry = scene.data, scene.geometry
-    monkeypatch.setattr(maps, "GEOMETRY_DIR", tmp_path / "geometry")
-    maps._shapes_file.cache_clear()
-    maps._SHAPE_URLS.clear()
+    monkeypatch.setattr(map_geometry, "GEOMETRY_DIR", tmp_path / "geometry")
+    map_geometry._shapes_file.cache_clear()
+    map_geometry._SHAPE_URLS.clear()
     view = compute_map_view(data, EVERYTHING, cell_size=cell_size, point_cap=0)
     areas = view.cells if cell_size else view.wards
     shapes = geometry.cells[cell_size] if cell_size else geometry.wards
@@ -169,7 +170,7 @@ def test_the_live_layer_escapes_area_names(scene, tmp_path, monkeypatch):
     from dataclasses import replace
 
     data, geometry = scene.data, scene.geometry
-    monkeypatch.setattr(maps, "GEOMETRY_DIR", tmp_path / "geometry")
+    monkeypatch.setattr(map_geometry, "GEOMETRY_DIR", tmp_path / "geometry")
     view = compute_map_view(data, EVERYTHING)
     hostile = replace(view.wards, names=tuple("<script>alert(1)</script>" for _ in
                                               view.wards.names))

@@ -1,44 +1,26 @@
-"""Folium map builders: a static base map, and the layers swapped on it for each view.
+"""The layers drawn on the base map: choropleths, ward names, outreach, context, sites.
 
-The base map (borough outline, optional tiles, attributions) stays the same between
-reruns; the ward or grid choropleth and the outreach layer are feature groups handed to
-``st_folium(feature_group_to_add=...)``, so a filter change redraws the layers without
-reloading the map. Geometry is simplified and rounded once per geography. Only
-allowlisted, escaped fields reach tooltips; no referral location is ever drawn.
+Only allowlisted, escaped fields reach tooltips; no referral location is ever drawn.
+The Map page's live layers keep geometry in the browser (:func:`build_live_area_layer`);
+the self-contained ones (:func:`build_area_layer`) embed it.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
-import os
-from dataclasses import dataclass
-
 import folium
-import geopandas as gpd
 import numpy as np
-import shapely
 from branca.element import MacroElement
 from folium.utilities import JsCode
 from jinja2 import Template
 
 from analysis.classes import OUTREACH_COLOUR, OUTREACH_EDGE, Classified
 from analysis.views import AreaCounts, MapView
-from dashboard import assets
+from dashboard.maps.map_geometry import COORD_DECIMALS, MapGeometry, shapes_url
 from geodata.escaping import escape_text
-from geodata.geography import Geography
-from geodata.projection import to_lonlat, to_metric
-from geodata.schema import CRS_METRIC, CRS_WGS84
-from geodata.settings import load_settings
+from geodata.projection import to_lonlat
 
-# The short form on the map itself; the full text is shown under every map.
-MAP_ATTRIBUTION = "Boundaries: ONS, OGL v3.0. © Crown copyright and database right"
-WARD_SIMPLIFY_M = 10.0
 CLASS_IN_TOOLTIP_MAX = 200
 CANVAS_ABOVE = 1000  # areas; the 250 m grid (about 1,500 cells) is drawn on a canvas
-MAP_TITLE = "Map of Barnet wards"
-COORD_DECIMALS = 5  # about 1 m
 SITE_COLOUR = "#1b1b1b"  # near-black numbered discs: readable on every fill
 _SITE_STYLE = (
     f"width:26px;height:26px;border-radius:13px;background:{SITE_COLOUR};color:#fff;"
@@ -47,306 +29,11 @@ _SITE_STYLE = (
 )
 CRIME_COLOUR = "#7570b3"  # purple: the third colour of ColorBrewer Dark2, after orange
 CRIME_EDGE = "#3f3a80"
-
-
-@dataclass(frozen=True)
-class Basemap:
-    """A tile source (or none)."""
-
-    name: str
-    tiles: str | None
-    attribution: str
-
-
-NO_BASEMAP = Basemap("None (works offline)", None, "")
-
-
-def available_basemaps() -> tuple[Basemap, ...]:
-    """Return the basemaps on offer: none, OpenStreetMap, and one from the environment.
-
-    ``ATLAS_TILES_URL`` (with ``ATLAS_TILES_NAME`` and ``ATLAS_TILES_ATTRIBUTION``) adds
-    a tile server, e.g. one inside a police network; ``ATLAS_TILES_OSM=0`` removes
-    OpenStreetMap.
-
-    Returns
-    -------
-    tuple of Basemap
-    """
-    tiles = load_settings().tiles
-    maps = [NO_BASEMAP]
-    if tiles.openstreetmap:
-        maps.append(
-            Basemap(
-                "OpenStreetMap",
-                "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-                "© OpenStreetMap contributors",
-            )
-        )
-    if tiles.url:
-        maps.append(Basemap(tiles.name, tiles.url, tiles.attribution))
-    return tuple(maps)
-
-
-class AtlasMap(folium.Map):
-    """A folium map that loads Leaflet from the app itself, not from a CDN."""
-
-    default_js = assets.leaflet_js()
-    default_css = assets.leaflet_css()
-
-
-class _Attribution(MacroElement):
-    """Adds a line to Leaflet's attribution control."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "Attribution"
-        self.text = text
-
-
-class _KeyboardAccess(MacroElement):
-    """Makes the map one tab stop with a name, instead of one tab stop per area.
-
-    Leaflet listens for focus on every area with a tooltip, which makes each one a tab
-    stop in Chromium (hundreds on a grid). This gives each area (and marker) ``tabindex=-1``,
-    also those added later, so Tab goes from the map (arrow keys pan, + and - zoom) to
-    its zoom buttons and on. It also names the frame the map lives in, for screen readers.
-    The figures themselves are in the table under the map.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var box = map.getContainer();
-            box.setAttribute("role", "region");
-            box.setAttribute("aria-label", {{ this.title|tojson }} +
-                ". Arrow keys pan, plus and minus zoom; the figures are in the table below.");
-            try {
-                if (window.frameElement) {
-                    window.frameElement.setAttribute("title", {{ this.title|tojson }});
-                }
-            } catch (e) {}
-            function quiet() {
-                box.querySelectorAll(
-                    ".leaflet-interactive:not([tabindex='-1']),"
-                    + ".leaflet-marker-icon:not([tabindex='-1'])"
-                ).forEach(function (el) { el.setAttribute("tabindex", "-1"); });
-            }
-            quiet();
-            new MutationObserver(quiet).observe(box, {childList: true, subtree: true});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, title: str) -> None:
-        super().__init__()
-        self._name = "KeyboardAccess"
-        self.title = title
-
-
-def extent_from_bounds(bounds: dict | None) -> tuple[float, float, float, float] | None:
-    """Turn the bounds st_folium returns (lat/lon corners) into an EPSG:27700 extent.
-
-    Parameters
-    ----------
-    bounds : dict or None
-        ``{"_southWest": {"lat", "lng"}, "_northEast": {"lat", "lng"}}``.
-
-    Returns
-    -------
-    tuple of float or None
-        ``minx, miny, maxx, maxy``, or ``None`` when the bounds are missing.
-    """
-    try:
-        sw, ne = bounds["_southWest"], bounds["_northEast"]
-        xs, ys = to_metric([sw["lng"], ne["lng"]], [sw["lat"], ne["lat"]])
-    except (KeyError, TypeError):
-        return None
-    minx, miny, maxx, maxy = min(xs), min(ys), max(xs), max(ys)
-    if not np.all(np.isfinite([minx, miny, maxx, maxy])) or minx >= maxx or miny >= maxy:
-        return None
-    return float(minx), float(miny), float(maxx), float(maxy)
-
-
-def fit_view(
-    bounds_metric, *, width_px: int = 700, height_px: int = 560
-) -> tuple[list[float], float]:
-    """Return the centre (lat, lon) and zoom that fit an EPSG:27700 extent in the map.
-
-    Parameters
-    ----------
-    bounds_metric : sequence of float
-        ``minx, miny, maxx, maxy`` in metres.
-    width_px, height_px : int
-        The map's size on screen.
-
-    Returns
-    -------
-    tuple
-        ``[lat, lon]`` and a zoom level in quarter steps, between 10 and 16.
-    """
-    minx, miny, maxx, maxy = bounds_metric
-    lon, lat = to_lonlat((minx + maxx) / 2, (miny + maxy) / 2)
-    # Web Mercator ground resolution at zoom 0 is 156,543 m per pixel at the equator.
-    per_px0 = 156_543.03 * np.cos(np.radians(lat))
-    span = max((maxx - minx) / (0.9 * width_px), (maxy - miny) / (0.9 * height_px), 1.0)
-    zoom = float(np.clip(np.floor(4 * np.log2(per_px0 / span)) / 4, 10, 16))
-    return [float(lat), float(lon)], zoom
-
-
-def _to_map_coords(geoms: gpd.GeoSeries, simplify_m: float = 0.0) -> list[dict]:
-    """Simplify in metres, reproject to WGS84, round, and return GeoJSON geometries."""
-    if simplify_m:
-        geoms = geoms.simplify(simplify_m, preserve_topology=True)
-    wgs = geoms.to_crs(CRS_WGS84).to_numpy()
-    rounded = shapely.transform(wgs, lambda c: np.round(c, COORD_DECIMALS))
-    return [shapely.geometry.mapping(g) for g in rounded]
-
-
-@dataclass(frozen=True)
-class MapGeometry:
-    """Display geometry for one geography, in WGS84, built once.
-
-    Attributes
-    ----------
-    wards : list of dict
-        GeoJSON geometry per ward, simplified and rounded.
-    outline : dict
-        The borough outline.
-    cells : dict of int to list of dict
-        GeoJSON geometry per grid cell, by cell size.
-    ward_points : numpy.ndarray
-        A (lat, lon) point inside each ward, for ward-level symbols.
-    extent : tuple of float
-        The borough's extent in EPSG:27700 (minx, miny, maxx, maxy).
-    ward_names : tuple of str
-        Ward names in index order (for labels).
-    """
-
-    wards: list[dict]
-    outline: dict
-    cells: dict[int, list[dict]]
-    ward_points: np.ndarray
-    extent: tuple[float, float, float, float]
-    ward_names: tuple[str, ...] = ()
-
-
-def build_map_geometry(geography: Geography) -> MapGeometry:
-    """Prepare the display geometry of a geography (simplified, WGS84, rounded).
-
-    Parameters
-    ----------
-    geography : Geography
-
-    Returns
-    -------
-    MapGeometry
-    """
-    wards = geography.wards.geometry
-    points = wards.representative_point().to_crs(CRS_WGS84)
-    outline = gpd.GeoSeries([geography.outline], crs=CRS_METRIC)
-    return MapGeometry(
-        wards=_to_map_coords(wards, WARD_SIMPLIFY_M),
-        outline=_to_map_coords(outline, WARD_SIMPLIFY_M)[0],
-        cells={
-            size: _to_map_coords(grid.geometry, WARD_SIMPLIFY_M)
-            for size, grid in geography.grids.items()
-        },
-        ward_points=np.column_stack([points.y.to_numpy(), points.x.to_numpy()]),
-        extent=tuple(float(v) for v in geography.outline.bounds),
-        ward_names=geography.ward_names,
-    )
-
-
-def build_base_map(
-    geometry: MapGeometry, basemap: Basemap = NO_BASEMAP, *, title: str = MAP_TITLE
-) -> folium.Map:
-    """Build the static base map: the borough outline, tiles if any, attributions.
-
-    Parameters
-    ----------
-    geometry : MapGeometry
-    basemap : Basemap
-    title : str
-        The accessible name of the map and of its frame.
-
-    Returns
-    -------
-    folium.Map
-    """
-    centre, zoom = fit_view(geometry.extent)
-    m = AtlasMap(
-        location=centre,
-        zoom_start=zoom,
-        zoom_snap=0.25,
-        tiles=None,
-        control_scale=True,
-        prefer_canvas=False,  # SVG: every ward is a DOM element (tests, assistive tech)
-    )
-    if basemap.tiles:
-        m.add_child(
-            folium.TileLayer(
-                basemap.tiles, attr=escape_text(basemap.attribution), name=basemap.name
-            )
-        )
-    folium.GeoJson(
-        {"type": "Feature", "geometry": geometry.outline, "properties": {}},
-        name="Barnet",
-        style_function=lambda _: {"color": "#252525", "weight": 2.5, "fill": False},
-        interactive=False,
-    ).add_to(m)
-    _Attribution(escape_text(MAP_ATTRIBUTION)).add_to(m)
-    _LabelZoom(LABEL_MIN_ZOOM).add_to(m)
-    _KeyboardAccess(title).add_to(m)
-    return m
-
-
-LABEL_MIN_ZOOM = 11.75  # ward names show from this zoom (the borough fills the map at ~12)
 _LABEL_STYLE = (
     "position:absolute;transform:translate(-50%,-50%);width:96px;text-align:center;"
     "font:600 11px/1.15 sans-serif;color:#1b1b1b;pointer-events:none;"
     "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff"
 )
-
-
-class _LabelZoom(MacroElement):
-    """Hides ward names when the map is zoomed out too far for them to be read."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function (map) {
-            function update() {
-                map.getContainer().classList.toggle(
-                    "atlas-labels-hidden", map.getZoom() < {{ this.min_zoom|tojson }});
-            }
-            if (!document.getElementById("atlas-label-style")) {
-                var style = document.createElement("style");
-                style.id = "atlas-label-style";
-                style.textContent = ".atlas-labels-hidden .atlas-ward-label{display:none}";
-                document.head.appendChild(style);
-            }
-            map.on("zoomend", update);
-            update();
-        })({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, min_zoom: float) -> None:
-        super().__init__()
-        self._name = "LabelZoom"
-        self.min_zoom = min_zoom
 
 
 def build_ward_labels_layer(geometry: MapGeometry, positions=None, *,
@@ -494,40 +181,6 @@ def build_area_layer(
         line_weight=line_weight,
     )
 
-
-# Display geometry is written once per geography under the app's static folder and fetched
-# once by the map's frame; each filter click then sends only what changes per area.
-GEOMETRY_DIR = assets.STATIC_DIR / "geometry"
-_GEOMETRY_FROM_COMPONENT = "../../app/static/geometry"
-
-
-@functools.lru_cache(maxsize=16)
-def _shapes_file(text: str) -> str:
-    GEOMETRY_DIR.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(text.encode()).hexdigest()[:24] + ".json"
-    target = GEOMETRY_DIR / name
-    if not target.exists():
-        partial = target.with_suffix(f".{os.getpid()}.partial")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, target)
-    return f"{_GEOMETRY_FROM_COMPONENT}/{name}"
-
-
-def shapes_url(shapes: list[dict]) -> str:
-    """Return the URL (from the map's frame) of a JSON file holding these shapes.
-
-    The shapes are public boundaries (wards, grid cells), never records. The file name is a
-    hash of its content, so the browser may keep it as long as it likes.
-    """
-    key = id(shapes)
-    cached = _SHAPE_URLS.get(key)
-    if cached is None or cached[0] is not shapes:
-        cached = (shapes, _shapes_file(json.dumps(shapes, separators=(",", ":"))))
-        _SHAPE_URLS[key] = cached
-    return cached[1]
-
-
-_SHAPE_URLS: dict[int, tuple[list[dict], str]] = {}
 
 
 class LiveAreas(MacroElement):
