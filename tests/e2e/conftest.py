@@ -50,7 +50,9 @@ class AtlasServer:
         self.log = open(home / "streamlit.log", "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+                # the console script, as `make run` starts it (packages come from the install)
+                str(Path(sys.executable).parent / "streamlit"), "run",
+                str(ROOT / "dashboard" / "app.py"),
                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
                 "--server.headless", "true", "--browser.gatherUsageStats", "false",
             ],
