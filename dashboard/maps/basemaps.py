@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import folium
-from branca.element import MacroElement
 from jinja2 import Template
 
 from dashboard import assets
-from dashboard.maps.map_geometry import MapGeometry, fit_view
+from dashboard.maps.elements import Outlines, ScriptElement
+from dashboard.maps.map_geometry import MapGeometry, fit_view, shapes_url
 from geodata.escaping import escape_text
 from geodata.settings import load_settings
 
@@ -67,7 +67,7 @@ class AtlasMap(folium.Map):
     default_css = assets.leaflet_css()
 
 
-class _Attribution(MacroElement):
+class _Attribution(ScriptElement):
     """Adds a line to Leaflet's attribution control."""
 
     _template = Template(
@@ -84,7 +84,7 @@ class _Attribution(MacroElement):
         self.text = text
 
 
-class _KeyboardAccess(MacroElement):
+class _KeyboardAccess(ScriptElement):
     """Makes the map one tab stop with a name, instead of one tab stop per area.
 
     Leaflet listens for focus on every area with a tooltip, which makes each one a tab
@@ -159,12 +159,8 @@ def build_base_map(
                 basemap.tiles, attr=escape_text(basemap.attribution), name=basemap.name
             )
         )
-    folium.GeoJson(
-        {"type": "Feature", "geometry": geometry.outline, "properties": {}},
-        name="Barnet",
-        style_function=lambda _: {"color": "#252525", "weight": 2.5, "fill": False},
-        interactive=False,
-    ).add_to(m)
+    Outlines(shapes_url(geometry.outline_shapes), [0],
+             style={"color": "#252525", "weight": 2.5, "fill": False}).add_to(m)
     _Attribution(escape_text(MAP_ATTRIBUTION)).add_to(m)
     _LabelZoom(LABEL_MIN_ZOOM).add_to(m)
     _KeyboardAccess(title).add_to(m)
@@ -174,7 +170,7 @@ def build_base_map(
 LABEL_MIN_ZOOM = 11.75  # ward names show from this zoom (the borough fills the map at ~12)
 
 
-class _LabelZoom(MacroElement):
+class _LabelZoom(ScriptElement):
     """Hides ward names when the map is zoomed out too far for them to be read."""
 
     _template = Template(

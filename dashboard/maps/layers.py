@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import folium
 import numpy as np
-from branca.element import MacroElement
 from folium.utilities import JsCode
-from jinja2 import Template
 
 from analysis.classes import OUTREACH_COLOUR, OUTREACH_EDGE, Classified
 from analysis.views import AreaCounts, MapView
+from dashboard.maps.elements import CanvasPoints, Circles, LiveAreas, Names, Outlines
 from dashboard.maps.map_geometry import COORD_DECIMALS, MapGeometry, shapes_url
 from geodata.escaping import escape_text
 from geodata.projection import to_lonlat
@@ -57,26 +56,13 @@ def build_ward_labels_layer(geometry: MapGeometry, positions=None, *,
     if positions is None:
         positions = range(len(geometry.wards))
     positions = [int(p) for p in positions]
+    named = [p for p in positions if p < len(geometry.ward_names)]
     group = folium.FeatureGroup(name=name)
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "geometry": geometry.wards[p], "properties": {}}
-            for p in positions]},
-        style_function=lambda _: {"color": "#252525", "weight": 1.6, "fill": False},
-        interactive=False,
-    ).add_to(group)
-    for p in positions:
-        if p >= len(geometry.ward_names):
-            continue
-        label = escape_text(geometry.ward_names[p])
-        folium.Marker(
-            [round(float(v), COORD_DECIMALS) for v in geometry.ward_points[p]],
-            icon=folium.DivIcon(
-                html=f'<div style="{_LABEL_STYLE}">{label}</div>',
-                icon_size=(0, 0), icon_anchor=(0, 0), class_name="atlas-ward-label",
-            ),
-            interactive=False, keyboard=False,
-        ).add_to(group)
+    Outlines(shapes_url(geometry.wards), positions,
+             style={"color": "#252525", "weight": 1.6, "fill": False}).add_to(group)
+    Names(np.round(geometry.ward_points[named], COORD_DECIMALS),
+          [escape_text(geometry.ward_names[p]) for p in named],
+          style=_LABEL_STYLE, class_name="atlas-ward-label").add_to(group)
     return group
 
 
@@ -183,64 +169,6 @@ def build_area_layer(
 
 
 
-class LiveAreas(MacroElement):
-    """A choropleth drawn from shapes kept in the browser: only classes and labels travel.
-
-    The geometry comes from :func:`shapes_url` (fetched once per page by the map's frame,
-    then reused on every rerun); each rerun sends the drawn positions, fill colours,
-    outline widths and the (escaped) tooltip fields. Drawn as SVG paths, or on a canvas
-    above :data:`CANVAS_ABOVE` areas, with the same styles as :func:`build_class_layer`.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var parent = {{ this._parent.get_name() }};
-            var url = {{ this.url|tojson }};
-            var cache = window.atlasShapes = window.atlasShapes || {};
-            if (!cache[url]) {
-                var request = new XMLHttpRequest();
-                request.open("GET", url, false);  // once per page; then from memory
-                request.send();
-                cache[url] = JSON.parse(request.responseText);
-            }
-            var shapes = cache[url];
-            var d = {{ this.data|tojson }};
-            var features = d.positions.map(function (p, i) {
-                return {type: "Feature", geometry: shapes[p], properties: {i: i}};
-            });
-            var style = function (f) {
-                var i = f.properties.i;
-                return {fillColor: d.fills[i], fillOpacity: 0.75, weight: d.edges[i],
-                        color: d.edges[i] > d.line ? "#000000" : "#4d4d4d"};
-            };
-            var options = {style: style, onEachFeature: function (f, layer) {
-                var i = f.properties.i, rows = "";
-                for (var k = 0; k < d.aliases.length; k++) {
-                    rows += "<tr><th>" + d.aliases[k] + "</th><td>" + d.values[k][i]
-                        + "</td></tr>";
-                }
-                layer.bindTooltip("<table>" + rows + "</table>", {sticky: true});
-                layer.on("mouseover", function () {
-                    layer.setStyle({weight: 3, color: "#000000"});
-                });
-                layer.on("mouseout", function () { layer.setStyle(style(f)); });
-            }};
-            if (d.canvas) { options.renderer = L.canvas(); }
-            L.geoJson({type: "FeatureCollection", features: features}, options).addTo(parent);
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, url: str, data: dict) -> None:
-        super().__init__()
-        self._name = "LiveAreas"
-        self.url = url
-        self.data = data
-
-
 def build_live_area_layer(
     shapes: list[dict],
     areas: AreaCounts,
@@ -276,16 +204,8 @@ def build_live_area_layer(
 def build_outline_layer(shapes: list[dict], positions, *, name: str) -> folium.FeatureGroup:
     """Build plain outlines (when referrals are filtered out, the wards still show)."""
     group = folium.FeatureGroup(name=name)
-    folium.GeoJson(
-        {
-            "type": "FeatureCollection",
-            "features": [
-                {"type": "Feature", "geometry": shapes[p], "properties": {}} for p in positions
-            ],
-        },
-        style_function=lambda _: {"color": "#4d4d4d", "weight": 1, "fillOpacity": 0},
-        interactive=False,
-    ).add_to(group)
+    Outlines(shapes_url(shapes), positions,
+             style={"color": "#4d4d4d", "weight": 1, "fillOpacity": 0}).add_to(group)
     return group
 
 
@@ -315,43 +235,6 @@ def build_outreach_layer(view: MapView, geometry: MapGeometry) -> folium.Feature
             colour=OUTREACH_COLOUR, edge=OUTREACH_EDGE, noun="outreach activities",
         )
     return group
-
-
-class CanvasPoints(MacroElement):
-    """Circles at many points, drawn on one shared canvas and sent as a bare array.
-
-    Up to a couple of thousand outreach points would otherwise be as many SVG elements,
-    each written out as a GeoJSON feature: slow to send and slow to swap on every filter
-    click. Here the points travel as ``[lon, lat]`` pairs (GeoJSON order, rounded) and are
-    drawn by one canvas renderer kept on the map, with one tooltip for them all.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            window.atlasPointCanvas = window.atlasPointCanvas || L.canvas({padding: 0.3});
-            var style = {{ this.style|tojson }};
-            style.renderer = window.atlasPointCanvas;
-            var points = {{ this.points|tojson }};
-            for (var i = 0; i < points.length; i++) {
-                L.circleMarker([points[i][1], points[i][0]], style)
-                    .bindTooltip({{ this.tooltip|tojson }}, {sticky: true})
-                    .addTo(map);
-            }
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, coords, *, radius: float, colour: str, edge: str, tooltip: str) -> None:
-        super().__init__()
-        self._name = "CanvasPoints"
-        self.points = np.asarray(coords, dtype=float).tolist()
-        self.style = {"radius": radius, "color": edge, "weight": 1, "fill": True,
-                      "fillColor": colour, "fillOpacity": 0.85}
-        self.tooltip = escape_text(tooltip)
 
 
 def build_ward_symbols(
@@ -386,17 +269,16 @@ def build_ward_symbols(
 
 
 def _add_ward_symbols(group, counts, areas, geometry, *, colour, edge, noun) -> None:
-    biggest = max(int(np.max(counts, initial=0)), 1)
-    for i, pos in enumerate(areas.positions):
-        count = int(counts[i])
-        if not count:
-            continue
-        folium.CircleMarker(
-            location=geometry.ward_points[pos].tolist(),
-            radius=float(4 + 16 * np.sqrt(count / biggest)),
-            color=edge, weight=1, fill=True, fill_color=colour, fill_opacity=0.7,
-            tooltip=f"{escape_text(areas.names[i])}: {count:,} {escape_text(noun)}",
-        ).add_to(group)
+    counts = np.asarray(counts, dtype=float)
+    shown = np.flatnonzero(counts > 0)
+    biggest = max(float(np.max(counts, initial=0)), 1.0)
+    Circles(
+        np.round(geometry.ward_points[np.asarray(areas.positions)[shown]], COORD_DECIMALS),
+        4 + 16 * np.sqrt(counts[shown] / biggest),
+        [f"{escape_text(areas.names[i])}: {int(counts[i]):,} {escape_text(noun)}"
+         for i in shown],
+        colour=colour, edge=edge,
+    ).add_to(group)
 
 
 def build_sites_layer(points, names, *, radius_m: float) -> folium.FeatureGroup:

@@ -113,6 +113,11 @@ class MapGeometry:
     extent: tuple[float, float, float, float]
     ward_names: tuple[str, ...] = ()
 
+    @functools.cached_property
+    def outline_shapes(self) -> list[dict]:
+        """The borough outline as a one-shape list, for :func:`shapes_url`."""
+        return [self.outline]
+
 
 def build_map_geometry(geography: Geography) -> MapGeometry:
     """Prepare the display geometry of a geography (simplified, WGS84, rounded).
