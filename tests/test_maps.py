@@ -27,7 +27,7 @@ def render(data, geometry, filters, cell_size=None, point_cap=2000):
     shapes = geometry.cells[cell_size] if cell_size else geometry.wards
     base = maps.build_base_map(geometry)
     layers = [
-        maps.build_area_layer(
+        maps.build_live_area_layer(
             shapes, areas, classify_counts(areas.referrals), name="r", area_label="Ward"
         )
     ]

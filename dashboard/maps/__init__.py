@@ -26,7 +26,6 @@ from dashboard.maps.layers import (
     CRIME_EDGE,
     OUTREACH_COLOUR,
     SITE_COLOUR,
-    build_area_layer,
     build_class_layer,
     build_live_area_layer,
     build_outline_layer,
@@ -47,7 +46,7 @@ from dashboard.maps.map_geometry import (
 __all__ = [
     "CANVAS_ABOVE", "CLASS_IN_TOOLTIP_MAX", "COORD_DECIMALS", "CRIME_COLOUR", "CRIME_EDGE",
     "LABEL_MIN_ZOOM", "MAP_ATTRIBUTION", "NO_BASEMAP", "OUTREACH_COLOUR", "SITE_COLOUR",
-    "AtlasMap", "Basemap", "MapGeometry", "available_basemaps", "build_area_layer",
+    "AtlasMap", "Basemap", "MapGeometry", "available_basemaps",
     "build_base_map", "build_class_layer", "build_live_area_layer", "build_map_geometry",
     "build_outline_layer", "build_outreach_layer", "build_sites_layer",
     "build_ward_labels_layer", "build_ward_symbols", "extent_from_bounds", "fit_view",

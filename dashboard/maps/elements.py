@@ -36,6 +36,27 @@ _SHAPES_JS = """
 """
 
 
+def _drawing_with_shapes(body: str) -> Template:
+    """Return a script macro running ``body`` with ``parent`` (the layer) and ``shapes``.
+
+    ``shapes`` is the list of geometries in the file at ``this.url``.
+    """
+    return Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var parent = {{ this._parent.get_name() }};"""
+        + _SHAPES_JS
+        + """
+            var shapes = shapesAt({{ this.url|tojson }});"""
+        + body
+        + """
+        })();
+        {% endmacro %}
+        """
+    )
+
+
 class _Text(Element):
     """Text that is already rendered: returned as it is, never compiled as a template."""
 
@@ -71,14 +92,8 @@ class LiveAreas(ScriptElement):
     same styles as :func:`dashboard.maps.layers.build_class_layer`.
     """
 
-    _template = Template(
+    _template = _drawing_with_shapes(
         """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var parent = {{ this._parent.get_name() }};"""
-        + _SHAPES_JS
-        + """
-            var shapes = shapesAt({{ this.url|tojson }});
             var d = {{ this.data|tojson }};
             var features = d.positions.map(function (p, i) {
                 return {type: "Feature", geometry: shapes[p], properties: {i: i}};
@@ -102,8 +117,6 @@ class LiveAreas(ScriptElement):
             }};
             if (d.canvas) { options.renderer = L.canvas(); }
             L.geoJson({type: "FeatureCollection", features: features}, options).addTo(parent);
-        })();
-        {% endmacro %}
         """
     )
 
@@ -117,21 +130,13 @@ class LiveAreas(ScriptElement):
 class Outlines(ScriptElement):
     """Outlines of some shapes of a shapes file, taking no pointer or keyboard focus."""
 
-    _template = Template(
+    _template = _drawing_with_shapes(
         """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var parent = {{ this._parent.get_name() }};"""
-        + _SHAPES_JS
-        + """
-            var shapes = shapesAt({{ this.url|tojson }});
             var features = {{ this.positions|tojson }}.map(function (p) {
                 return {type: "Feature", geometry: shapes[p], properties: {}};
             });
             L.geoJson({type: "FeatureCollection", features: features},
                       {style: {{ this.style|tojson }}, interactive: false}).addTo(parent);
-        })();
-        {% endmacro %}
         """
     )
 

@@ -2,7 +2,7 @@
 
 Only allowlisted, escaped fields reach tooltips; no referral location is ever drawn.
 The Map page's live layers keep geometry in the browser (:func:`build_live_area_layer`);
-the self-contained ones (:func:`build_area_layer`) embed it.
+the Priorities and Next week maps (:func:`build_class_layer`) embed it.
 """
 
 from __future__ import annotations
@@ -127,7 +127,18 @@ def build_class_layer(
     return group
 
 
-def build_area_layer(
+def _area_fields(areas: AreaCounts, classified: Classified, area_label: str
+                 ) -> dict[str, list]:
+    """Return the tooltip fields of a choropleth: label -> one value per area."""
+    fields = {area_label: list(areas.names), "Referrals": list(areas.referrals.labels)}
+    if len(areas.codes) <= CLASS_IN_TOOLTIP_MAX:  # for fine grids the legend says it
+        fields["Class"] = list(classified.class_labels)
+    if areas.outreach is not None:
+        fields["Outreach activities"] = [f"{int(o):,}" for o in areas.outreach]
+    return fields
+
+
+def build_live_area_layer(
     shapes: list[dict],
     areas: AreaCounts,
     classified: Classified,
@@ -136,12 +147,13 @@ def build_area_layer(
     area_label: str,
     line_weight: float = 1.0,
 ) -> folium.FeatureGroup:
-    """Build the choropleth of released referral counts for wards or grid cells.
+    """Build the Map page's choropleth, sending only what changes (see :class:`LiveAreas`).
 
     Parameters
     ----------
     shapes : list of dict
-        GeoJSON geometry per area in the geography (indexed by ``areas.positions``).
+        GeoJSON geometry per area in the geography (indexed by ``areas.positions``); the
+        browser fetches them once from :func:`~dashboard.maps.map_geometry.shapes_url`.
     areas : AreaCounts
         The counts of the view; ``referrals`` must not be ``None``.
     classified : Classified
@@ -157,36 +169,7 @@ def build_area_layer(
     -------
     folium.FeatureGroup
     """
-    fields = {area_label: list(areas.names), "Referrals": list(areas.referrals.labels)}
-    if len(areas.codes) <= CLASS_IN_TOOLTIP_MAX:  # for fine grids the legend says it
-        fields["Class"] = list(classified.class_labels)
-    if areas.outreach is not None:
-        fields["Outreach activities"] = [f"{int(o):,}" for o in areas.outreach]
-    return build_class_layer(
-        shapes, areas.positions, colours=classified.colours, fields=fields, name=name,
-        line_weight=line_weight,
-    )
-
-
-
-def build_live_area_layer(
-    shapes: list[dict],
-    areas: AreaCounts,
-    classified: Classified,
-    *,
-    name: str,
-    area_label: str,
-    line_weight: float = 1.0,
-) -> folium.FeatureGroup:
-    """Build the Map page's choropleth, sending only what changes (see :class:`LiveAreas`).
-
-    Same parameters as :func:`build_area_layer`, which self-contained exports keep using.
-    """
-    fields = {area_label: list(areas.names), "Referrals": list(areas.referrals.labels)}
-    if len(areas.codes) <= CLASS_IN_TOOLTIP_MAX:
-        fields["Class"] = list(classified.class_labels)
-    if areas.outreach is not None:
-        fields["Outreach activities"] = [f"{int(o):,}" for o in areas.outreach]
+    fields = _area_fields(areas, classified, area_label)
     data = {
         "positions": [int(p) for p in areas.positions],
         "fills": list(classified.colours),
