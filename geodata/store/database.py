@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -356,7 +355,7 @@ class Store:
             for chunk in pd.read_sql(query, conn, chunksize=200_000):
                 chunk = compact(chunk)
                 keys = content_keys(chunk)
-                hit = np.isin(keys, list(wanted))
+                hit = pd.Series(keys).isin(wanted).to_numpy()
                 for key, dataset_id in zip(keys[hit], chunk[DATASET_ID][hit], strict=True):
                     found.setdefault(key, set()).add(int(dataset_id))
         return found
