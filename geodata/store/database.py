@@ -311,17 +311,35 @@ class Store:
         return found
 
     def datasets_by_hash(self, hashes: Sequence[str]) -> dict[str, set[int]]:
-        """Return, for each given source-id hash already stored, the datasets holding it."""
-        wanted = [h for h in set(hashes) if h]
+        """Return, for each given source-id hash already stored, the datasets holding it.
+
+        Whichever is smaller is read: the stored hashes (one pass over the hash index) when
+        fewer are stored than asked about, such as a large first import, else the asked
+        hashes, looked up in batches.
+        """
+        wanted = {h for h in hashes if h}
         found: dict[str, set[int]] = {}
-        column = records_table.c[SOURCE_ID_HASH]
+        column, dataset = records_table.c[SOURCE_ID_HASH], records_table.c[DATASET_ID]
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 5000):
-                query = sa.select(column, records_table.c[DATASET_ID]).distinct().where(
-                    column.in_(wanted[start : start + 5000])
+            stored = conn.execute(sa.select(sa.func.count(column))).scalar_one() if wanted else 0
+            if not stored:
+                return found
+            if stored <= len(wanted):
+                pairs = pd.read_sql(sa.select(column, dataset).where(column.is_not(None)), conn)
+                pairs = pairs[pairs[SOURCE_ID_HASH].isin(wanted)].drop_duplicates()
+                rows = zip(pairs[SOURCE_ID_HASH], pairs[DATASET_ID], strict=True)
+            else:
+                listed = list(wanted)
+                rows = (
+                    row
+                    for start in range(0, len(listed), 5000)
+                    for row in conn.execute(
+                        sa.select(column, dataset).distinct()
+                        .where(column.in_(listed[start : start + 5000]))
+                    )
                 )
-                for value, dataset_id in conn.execute(query):
-                    found.setdefault(value, set()).add(int(dataset_id))
+            for value, dataset_id in rows:
+                found.setdefault(value, set()).add(int(dataset_id))
         return found
 
     def datasets_by_content(self, rows: pd.DataFrame) -> dict[str, set[int]]:

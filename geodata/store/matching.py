@@ -33,15 +33,8 @@ def content_frame(frame: pd.DataFrame) -> pd.DataFrame:
     Two rows of this frame are equal exactly when their :func:`content_keys` are, so
     ``content_frame(rows).duplicated()`` finds repeated records without building keys.
 
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        With :data:`CONTENT_COLUMNS`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One column per content column, on the frame's index.
+    ``frame`` is any table of records with :data:`CONTENT_COLUMNS`; the result has one
+    column per content column, on the frame's index.
     """
     out = {}
     for column in CONTENT_COLUMNS:
