@@ -37,15 +37,15 @@ def hash_source_id(values: pd.Series, key: bytes) -> np.ndarray:
     key = key.ljust(hashlib.sha256().block_size, b"\0")
     inner, outer = hashlib.sha256(key.translate(_IPAD)), hashlib.sha256(key.translate(_OPAD))
 
-    def digest(value: str) -> str:
-        first = inner.copy()
-        first.update(value.encode("utf-8"))
-        second = outer.copy()
-        second.update(first.digest())
-        return second.hexdigest()
-
-    return np.array([digest(t) if t else None for t in text.to_numpy(dtype=object)],
-                    dtype=object)
+    hashes = np.full(len(text), None, dtype=object)
+    for i, value in enumerate(text.to_numpy(dtype=object)):
+        if value:
+            first = inner.copy()
+            first.update(value.encode("utf-8"))
+            second = outer.copy()
+            second.update(first.digest())
+            hashes[i] = second.hexdigest()
+    return hashes
 
 
 @dataclass(frozen=True)
