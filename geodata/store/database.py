@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -327,11 +328,13 @@ class Store:
             if stored <= len(wanted):
                 pairs = pd.read_sql(sa.select(column, dataset).where(column.is_not(None)), conn)
                 pairs = pairs[pairs[SOURCE_ID_HASH].isin(wanted)].drop_duplicates()
-                rows = zip(pairs[SOURCE_ID_HASH], pairs[DATASET_ID], strict=True)
+                rows: Iterable[tuple[Any, Any]] = zip(
+                    pairs[SOURCE_ID_HASH], pairs[DATASET_ID], strict=True
+                )
             else:
                 listed = list(wanted)
                 rows = (
-                    row
+                    (row[0], row[1])
                     for start in range(0, len(listed), 5000)
                     for row in conn.execute(
                         sa.select(column, dataset).distinct()
