@@ -11,15 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import shapely
-from libpysal.weights import W, fuzzy_contiguity
 
 from geodata.grid import CELL_SIZES, Grid, make_grid
 from geodata.schema import WARD_CODE, WARD_NAME
 from geodata.wards import borough_outline
+
+if TYPE_CHECKING:
+    from libpysal.weights import W
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Geography:
     @cached_property
     def ward_weights(self) -> W:
         """Contiguity of the wards, tolerant of slivers in generalised boundaries."""
+        from libpysal.weights import fuzzy_contiguity  # slow to import; only needed here
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return fuzzy_contiguity(self.wards, tolerance=0, buffering=True, buffer=20.0)

@@ -46,12 +46,24 @@ def ward_index_of(x: np.ndarray, y: np.ndarray, wards: gpd.GeoDataFrame) -> np.n
     y = np.asarray(y, dtype="float64")
     result = np.full(len(x), -1, dtype="int32")
     finite = np.isfinite(x) & np.isfinite(y)
-    points = shapely.points(x[finite], y[finite])
-    point_pos, ward_pos = wards.sindex.query(points, predicate="intersects")
-    # Keep the first ward for points on a shared boundary.
-    first = np.unique(point_pos, return_index=True)[1]
-    hits = np.flatnonzero(finite)[point_pos[first]]
-    result[hits] = ward_pos[first]
+    # Inside a ward (not on its edge): tested on the coordinates directly, ward by ward,
+    # for the points within the ward's bounding box, against a prepared copy of the ward.
+    geoms = shapely.from_wkb(shapely.to_wkb(wards.geometry.to_numpy()))
+    shapely.prepare(geoms)
+    for i, (geom, (x0, y0, x1, y1)) in enumerate(zip(geoms, shapely.bounds(geoms),
+                                                     strict=True)):
+        near = np.flatnonzero(
+            (result < 0) & finite & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        )
+        if len(near):
+            result[near[shapely.contains_xy(geom, x[near], y[near])]] = i
+    # The rest lie outside every ward or on an edge: the first ward touching the point.
+    rest = np.flatnonzero(finite & (result < 0))
+    if len(rest):
+        points = shapely.points(x[rest], y[rest])
+        point_pos, ward_pos = wards.sindex.query(points, predicate="intersects")
+        first = np.unique(point_pos, return_index=True)[1]
+        result[rest[point_pos[first]]] = ward_pos[first]
     return result
 
 

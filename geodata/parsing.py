@@ -7,6 +7,7 @@ Each parser takes a column of raw values and returns parsed values with NaN/NaT 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,37 @@ _UK_FORMATS = (
     "%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%Y", "%d.%m.%Y",
     "%d/%m/%y", "%d/%m/%Y %I:%M %p",
 )
+
+
+def per_distinct(values: pd.Series, parse: Callable[[pd.Series], np.ndarray]) -> np.ndarray:
+    """Run a parser over each distinct text of a column once and spread the results back.
+
+    Files repeat a few hundred dates, categories or age labels over a million rows; parsing
+    each distinct text once gives the same values as parsing every row. A column that holds
+    anything but text (numbers and dates from a spreadsheet) is parsed row by row, so that
+    ``1`` and ``1.0`` or ``True`` are never taken for one value.
+
+    Parameters
+    ----------
+    values : pandas.Series
+    parse : callable
+        Takes a Series of raw values and returns one parsed value per row.
+
+    Returns
+    -------
+    numpy.ndarray
+        What ``parse(values)`` returns.
+
+    Examples
+    --------
+    >>> per_distinct(pd.Series(["a", "b", "a", None]), lambda s: s.str.upper().to_numpy())
+    array(['A', 'B', 'A', nan], dtype=object)
+    """
+    if pd.api.types.infer_dtype(values, skipna=True) == "string":
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+        if len(uniques) < len(values) // 2:
+            return np.asarray(parse(pd.Series(uniques, dtype=object)))[codes]
+    return np.asarray(parse(values))
 
 
 def parse_dates(values: pd.Series) -> np.ndarray:
@@ -43,13 +75,24 @@ def parse_dates(values: pd.Series) -> np.ndarray:
     >>> parse_dates(pd.Series(dates)).astype(str).tolist()
     ['2023-09-24', '2023-09-24', '2023-09-24', 'NaT']
     """
+    return per_distinct(values, _parse_dates)
+
+
+def _parse_dates(values: pd.Series) -> np.ndarray:
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
     raw = values.reset_index(drop=True)
-    is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-    is_date = raw.map(lambda v: hasattr(v, "year") and hasattr(v, "month")).to_numpy(dtype=bool)
-    is_number = raw.map(
-        lambda v: isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
-    ).to_numpy(dtype=bool)
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        is_text = raw.notna().to_numpy(dtype=bool)  # a CSV column: text or missing
+        is_date = is_number = np.zeros(len(raw), dtype=bool)
+    else:
+        is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        is_date = raw.map(lambda v: hasattr(v, "year") and hasattr(v, "month")).to_numpy(
+            dtype=bool
+        )
+        is_number = raw.map(
+            lambda v: isinstance(v, int | float | np.integer | np.floating)
+            and not isinstance(v, bool)
+        ).to_numpy(dtype=bool)
     if is_date.any():
         out[is_date] = pd.to_datetime(raw[is_date], errors="coerce").to_numpy().astype(
             "datetime64[D]"
@@ -129,6 +172,10 @@ def parse_age_groups(values: pd.Series) -> np.ndarray:
     >>> parse_age_groups(pd.Series(["Adult", "16", 34, "Under 18", "", None])).tolist()
     ['adult', 'child', 'adult', 'child', 'not known', 'not known']
     """
+    return per_distinct(values, _age_groups)
+
+
+def _age_groups(values: pd.Series) -> np.ndarray:
     text = values.astype("string").fillna("").str.strip().str.lower()
     text = text.str.replace(r"[^a-z0-9 ]+", " ", regex=True).str.replace(r"\s+", " ", regex=True)
     age = pd.to_numeric(text, errors="coerce")
@@ -169,6 +216,10 @@ def parse_nationality_groups(values: pd.Series) -> np.ndarray:
     >>> parse_nationality_groups(pd.Series(["Romanian", "british", "Polish", "Sudanese", ""]))
     array(['Romanian', 'UK', 'Other EU', 'Other', 'not known'], dtype=object)
     """
+    return per_distinct(values, _nationality_groups)
+
+
+def _nationality_groups(values: pd.Series) -> np.ndarray:
     text = values.astype("string").fillna("").str.strip().str.lower()
     out = np.where(text.to_numpy() == "", NOT_KNOWN, "Other").astype(object)
     out[text.isin({"unknown", "not known", "n/a", "na", "not recorded"}).to_numpy()] = NOT_KNOWN

@@ -234,9 +234,15 @@ def _read_csv(data: bytes, name: str, limits: InputLimits) -> RawTable:
     if first_line is None:
         raise ImportFileError("The file is empty.", source=name, fix="Check the export.")
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    first_row = next((row for row in rows if any(cell.strip() for cell in row)), [])
-    header = [h.strip() for h in first_row]
+    split = _split_plain(text, delimiter, name, limits)
+    frame, broken = split if split is not None else _split_csv(text, delimiter, name, limits)
+    names = {",": "comma", ";": "semicolon", "\t": "tab"}
+    notes = [f"Read as CSV ({encoding}, {names[delimiter]}-separated)."]
+    return RawTable(frame=frame, broken=broken, notes=notes)
+
+
+def _header(cells: list[str], name: str, limits: InputLimits) -> list[str]:
+    header = [h.strip() for h in cells]
     if len(header) < 2 or not any(header):
         raise ImportFileError(
             "The first line is not a header of column names.",
@@ -244,29 +250,84 @@ def _read_csv(data: bytes, name: str, limits: InputLimits) -> RawTable:
             fix="Put the column names (date, category, latitude, ...) on the first line.",
         )
     _check_columns(len(header), name, limits)
+    return header
+
+
+def _split_plain(
+    text: str, delimiter: str, name: str, limits: InputLimits
+) -> tuple[pd.DataFrame, list] | None:
+    """Split a file without quotes whose every line has the header's fields, in C.
+
+    The common case (an export with no quoted cells and no ragged lines) is read by
+    pandas' C parser; every record is one line there, so row numbers are line numbers
+    counted from the header. ``None`` when the file needs :func:`_split_csv` (quotes,
+    bare carriage returns, NUL characters, or a line with the wrong number of fields),
+    which reads it exactly as this would, record by record.
+    """
+    if '"' in text or "\x00" in text:
+        return None
+    text = text.replace("\r\n", "\n")
+    if "\r" in text:
+        return None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the final line break ends the last line; it starts no new one
+    blank = np.fromiter(
+        (not line.replace(delimiter, "").strip() for line in lines), bool, len(lines)
+    )
+    if blank.all():
+        return None  # no header: the record reader says so
+    first = int(np.argmax(~blank))
+    header = _header(lines[first].split(delimiter), name, limits)
+    width = len(header)
+    body = np.arange(first + 1, len(lines))
+    body = body[~blank[first + 1 :]]
+    if len(body) > limits.max_rows:
+        raise _too_many_rows(name, limits)
+    fields = np.fromiter((lines[i].count(delimiter) for i in body), np.int64, len(body)) + 1
+    if (fields != width).any():
+        return None  # ragged lines: read record by record to say which
+    columns = _unique(header)
+    if len(body):
+        frame = pd.read_csv(
+            io.StringIO("\n".join([lines[i] for i in body])), sep=delimiter, header=None,
+            names=columns, dtype=object, na_filter=False, quoting=csv.QUOTE_NONE,
+            skip_blank_lines=False, engine="c",
+        )
+    else:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    frame[ROW_NUMBER] = (body - first + 1).astype("int64")
+    return frame, []
+
+
+def _split_csv(
+    text: str, delimiter: str, name: str, limits: InputLimits
+) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """Split any CSV text record by record, keeping ragged lines as broken rows."""
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    first_row = next((row for row in rows if "".join(row).strip()), [])
+    header = _header(first_row, name, limits)
     width = len(header)
     good: list[list[str]] = []
     numbers: list[int] = []
     broken: list[tuple[int, str]] = []
     for offset, row in enumerate(rows):
         number = offset + 2
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():
             continue  # blank lines are not records
         if len(good) + len(broken) == limits.max_rows:
             raise _too_many_rows(name, limits)  # stop reading here, not after the last row
         if len(row) == width:
             good.append(row)
             numbers.append(number)
-        elif len(row) > width and not any(c.strip() for c in row[width:]):
+        elif len(row) > width and not "".join(row[width:]).strip():
             good.append(row[:width])  # trailing empty cells from a spreadsheet export
             numbers.append(number)
         else:
             broken.append((number, f"has {len(row)} fields where the header has {width}"))
     frame = pd.DataFrame(good, columns=_unique(header), dtype=object)
     frame[ROW_NUMBER] = np.asarray(numbers, dtype="int64")
-    names = {",": "comma", ";": "semicolon", "\t": "tab"}
-    notes = [f"Read as CSV ({encoding}, {names[delimiter]}-separated)."]
-    return RawTable(frame=frame, broken=broken, notes=notes)
+    return frame, broken
 
 
 def _read_excel(data: bytes, name: str, limits: InputLimits) -> RawTable:

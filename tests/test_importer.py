@@ -576,3 +576,36 @@ def test_cli_asks_before_storing_rows_already_stored(tmp_path, cli_settings, cap
     assert main(["import", str(fixed), "--kind", "referral", "--replace", "9"],
                 cli_settings) == 2
     assert "There is no dataset 9" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("key", [b"k", b"k" * 64, b"k" * 65, bytes(range(200))])
+def test_source_id_hashes_are_hmac_sha256_of_the_cleaned_id(key):
+    import hashlib
+    import hmac
+
+    ids = pd.Series([" ab-1 ", None, "", "x", "ÄÖ", 7])
+    cleaned = ["AB-1", None, None, "X", "ÄÖ", "7"]
+    expected = [hmac.new(key, c.encode(), hashlib.sha256).hexdigest() if c else None
+                for c in cleaned]
+    assert imp.hash_source_id(ids, key).tolist() == expected
+
+
+def test_plain_csv_is_read_as_the_record_reader_reads_it():
+    # A file without quotes goes through pandas' C parser, one with quotes record by
+    # record: the same rows, values and row numbers (blank lines skipped, still counted).
+    from geodata import readers
+
+    limits = load_settings().import_limits
+    plain = "\n date ,category,x\n\n2023-01-02,labour, 1 \n  , ,\n2023-01-03, sexual ,\n"
+    assert readers._split_plain(plain, ",", "a.csv", limits) is not None
+    quoted = plain.replace("labour", '"labour"')
+    assert readers._split_plain(quoted, ",", "b.csv", limits) is None
+    a = readers.read_records(plain.encode(), "a.csv").frame
+    b = readers.read_records(quoted.encode(), "b.csv").frame
+    pd.testing.assert_frame_equal(a, b)
+    assert a.columns.tolist() == ["date", "category", "x", "_row"]
+    assert a["_row"].tolist() == [3, 5] and a["x"].tolist() == [" 1 ", ""]
+    ragged = plain + "2023-01-04,labour\n"
+    assert readers._split_plain(ragged, ",", "c.csv", limits) is None
+    assert readers.read_records(ragged.encode(), "c.csv").broken == [
+        (6, "has 2 fields where the header has 3")]

@@ -93,6 +93,20 @@ def test_stored_records_are_found_by_id_and_by_content(store_url):
     assert found == {keys[0]: {first}, keys[1]: {second}}  # the changed category is new
 
 
+def test_hashes_are_found_whichever_side_is_read(store_url):
+    # Asked about more hashes than are stored, the store reads its own hashes; asked about
+    # fewer, it looks the asked ones up: both give the datasets of each stored hash.
+    store = Store(store_url)
+    first = add(store, records(3))
+    second = add(store, records(2))  # h0 and h1 again
+    add(store, records(1).assign(source_id_hash=None))
+    many = [f"h{i}" for i in range(20)] + ["h1", "", None]
+    expected = {"h0": {first, second}, "h1": {first, second}, "h2": {first}}
+    assert store.datasets_by_hash(many) == expected
+    assert store.datasets_by_hash(["h2", "nope"]) == {"h2": {first}}
+    assert store.datasets_by_hash([]) == {} and Store(store_url).datasets_by_hash(["x"]) == {}
+
+
 def test_replacing_a_dataset_is_one_step_and_keeps_release_keys(store_url):
     store = Store(store_url)
     old = add(store, records(3))

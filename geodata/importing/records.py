@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -193,22 +192,30 @@ def _check_dates(column, columns, rows, today) -> np.ndarray:
 def _categories(column, kinds, fallbacks) -> np.ndarray:
     n = len(kinds)
     if column is None:
-        return np.array([vocab.fallback_category(k) for k in kinds], dtype=object)
+        return np.where(kinds == REFERRAL, vocab.fallback_category(REFERRAL),
+                        vocab.fallback_category(OUTREACH)).astype(object)
     out = np.empty(n, dtype=object)
     values = column.astype("string").fillna("").to_numpy(dtype=object)
     for kind in (REFERRAL, OUTREACH):
         rows = np.flatnonzero(kinds == kind)
         if not len(rows):
             continue
-        uniques, inverse = np.unique(values[rows].astype(str), return_inverse=True)
+        # Each distinct text is matched once, in order of first appearance.
+        inverse, uniques = pd.factorize(values[rows])
         mapped = np.array([vocab.match_category(kind, u) for u in uniques], dtype=object)
-        unknown = [u for u, m in zip(uniques, mapped, strict=True) if m is None]
-        if unknown:
-            counts = Counter(values[rows][np.isin(values[rows].astype(str), unknown)])
-            fallbacks[f"{kind} category"] = dict(counts.most_common())
-        mapped[pd.isna(mapped)] = vocab.fallback_category(kind)
+        unknown = pd.isna(mapped)
+        if unknown.any():
+            counts = np.bincount(inverse, minlength=len(uniques))
+            fallbacks[f"{kind} category"] = _most_common(uniques[unknown], counts[unknown])
+        mapped[unknown] = vocab.fallback_category(kind)
         out[rows] = mapped[inverse]
     return out
+
+
+def _most_common(values, counts) -> dict[str, int]:
+    """Values by count, most first; ties in order of first appearance (as Counter does)."""
+    order = np.argsort(-np.asarray(counts), kind="stable")
+    return {str(values[i]): int(counts[i]) for i in order}
 
 
 def _sources(column, kinds, fallbacks) -> np.ndarray:
@@ -216,18 +223,23 @@ def _sources(column, kinds, fallbacks) -> np.ndarray:
     n = len(kinds)
     if column is None:
         return np.full(n, vocab.NOT_KNOWN, dtype=object)
-    text = column.astype("string").fillna("").str.strip()
+    text = column.astype("string").fillna("").str.strip().to_numpy(dtype=object)
     out = np.full(n, vocab.NOT_KNOWN, dtype=object)
-    unknown: Counter = Counter()
+    inverse, uniques = pd.factorize(text)
+    keys = np.array([normalise_header(u) for u in uniques], dtype=object)
+    unknown = np.zeros(len(uniques), dtype=np.int64)
     for kind in (REFERRAL, OUTREACH):
         allowed = {normalise_header(s): s for s in lists.sources_for(kind)}
+        mapped = np.array([allowed.get(k) for k in keys], dtype=object)
         rows = kinds == kind
-        keys = text[rows].map(normalise_header)
-        mapped = keys.map(allowed)
-        out[rows] = mapped.fillna(vocab.NOT_KNOWN).to_numpy(dtype=object)
-        unknown.update(text[rows][mapped.isna() & (keys != "")].tolist())
-    if unknown:
-        fallbacks["source or team"] = dict(unknown.most_common())
+        codes = inverse[rows]
+        named = mapped[codes]
+        out[rows] = np.where(pd.isna(named), vocab.NOT_KNOWN, named)
+        missing = pd.isna(mapped) & (keys != "")
+        unknown += np.bincount(codes, minlength=len(uniques)) * missing
+    if unknown.any():
+        seen = np.flatnonzero(unknown)
+        fallbacks["source or team"] = _most_common(uniques[seen], unknown[seen])
     return out
 
 

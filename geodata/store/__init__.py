@@ -8,7 +8,7 @@ Rooms: :mod:`~geodata.store.tables` (the schema), :mod:`~geodata.store.migration
 
 from geodata.schema import CRIME, CRIME_COLUMNS, CRIME_MONTH, CRIME_TYPE
 from geodata.store.database import DatasetInfo, Store
-from geodata.store.matching import CONTENT_COLUMNS, content_keys
+from geodata.store.matching import CONTENT_COLUMNS, content_frame, content_keys
 from geodata.store.migrations import MIGRATIONS, SCHEMA_VERSION, VERSION_1_TABLES
 from geodata.store.tables import (
     audit_table,
@@ -32,6 +32,7 @@ __all__ = [
     "DatasetInfo",
     "Store",
     "audit_table",
+    "content_frame",
     "content_keys",
     "crime_table",
     "datasets_table",

@@ -69,13 +69,21 @@ def python_values(frame: pd.DataFrame) -> list[tuple]:
     for name in frame.columns:
         series = frame[name]
         if name == DATE:
-            columns.append(pd.to_datetime(series).dt.strftime("%Y-%m-%d").tolist())
+            days = pd.to_datetime(series).to_numpy().astype("datetime64[D]")
+            text = np.datetime_as_string(days, unit="D").astype(object)
+            text[np.isnat(days)] = None
+            columns.append(text.tolist())
         elif pd.api.types.is_float_dtype(series):
-            columns.append([None if np.isnan(v) else float(v) for v in series.to_numpy()])
+            values = series.to_numpy(dtype="float64").astype(object)
+            values[np.isnan(series.to_numpy(dtype="float64"))] = None
+            columns.append(values.tolist())
         elif pd.api.types.is_integer_dtype(series):
             columns.append(series.astype("int64").tolist())
         else:
-            columns.append([None if pd.isna(v) else str(v) for v in series.to_numpy(object)])
+            values = np.array(series, dtype=object)  # a copy: written below
+            missing = pd.isna(values)
+            if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+                values = np.array([str(v) for v in values], dtype=object)
+            values[missing] = None
+            columns.append(values.tolist())
     return list(zip(*columns, strict=True))
-
-

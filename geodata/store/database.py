@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -312,17 +312,37 @@ class Store:
         return found
 
     def datasets_by_hash(self, hashes: Sequence[str]) -> dict[str, set[int]]:
-        """Return, for each given source-id hash already stored, the datasets holding it."""
-        wanted = [h for h in set(hashes) if h]
+        """Return, for each given source-id hash already stored, the datasets holding it.
+
+        Whichever is smaller is read: the stored hashes (one pass over the hash index) when
+        fewer are stored than asked about, such as a large first import, else the asked
+        hashes, looked up in batches.
+        """
+        wanted = {h for h in hashes if h}
         found: dict[str, set[int]] = {}
-        column = records_table.c[SOURCE_ID_HASH]
+        column, dataset = records_table.c[SOURCE_ID_HASH], records_table.c[DATASET_ID]
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 5000):
-                query = sa.select(column, records_table.c[DATASET_ID]).distinct().where(
-                    column.in_(wanted[start : start + 5000])
+            stored = conn.execute(sa.select(sa.func.count(column))).scalar_one() if wanted else 0
+            if not stored:
+                return found
+            if stored <= len(wanted):
+                pairs = pd.read_sql(sa.select(column, dataset).where(column.is_not(None)), conn)
+                pairs = pairs[pairs[SOURCE_ID_HASH].isin(wanted)].drop_duplicates()
+                rows: Iterable[tuple[Any, Any]] = zip(
+                    pairs[SOURCE_ID_HASH], pairs[DATASET_ID], strict=True
                 )
-                for value, dataset_id in conn.execute(query):
-                    found.setdefault(value, set()).add(int(dataset_id))
+            else:
+                listed = list(wanted)
+                rows = (
+                    (row[0], row[1])
+                    for start in range(0, len(listed), 5000)
+                    for row in conn.execute(
+                        sa.select(column, dataset).distinct()
+                        .where(column.in_(listed[start : start + 5000]))
+                    )
+                )
+            for value, dataset_id in rows:
+                found.setdefault(value, set()).add(int(dataset_id))
         return found
 
     def datasets_by_content(self, rows: pd.DataFrame) -> dict[str, set[int]]:
@@ -356,7 +376,7 @@ class Store:
             for chunk in pd.read_sql(query, conn, chunksize=200_000):
                 chunk = compact(chunk)
                 keys = content_keys(chunk)
-                hit = np.isin(keys, list(wanted))
+                hit = pd.Series(keys).isin(wanted).to_numpy()
                 for key, dataset_id in zip(keys[hit], chunk[DATASET_ID][hit], strict=True):
                     found.setdefault(key, set()).add(int(dataset_id))
         return found

@@ -27,6 +27,27 @@ from geodata.store.tables import records_table
 CONTENT_COLUMNS = (KIND, DATE, X, Y, CATEGORY, SOURCE, AGE_GROUP, NATIONALITY_GROUP)
 
 
+def content_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the content columns as compared: day, place to 0.1 m, blanks as "".
+
+    Two rows of this frame are equal exactly when their :func:`content_keys` are, so
+    ``content_frame(rows).duplicated()`` finds repeated records without building keys.
+
+    ``frame`` is any table of records with :data:`CONTENT_COLUMNS`; the result has one
+    column per content column, on the frame's index.
+    """
+    out = {}
+    for column in CONTENT_COLUMNS:
+        values = frame[column]
+        if column == DATE:
+            out[column] = pd.to_datetime(values).to_numpy().astype("datetime64[D]")
+        elif column in (X, Y):
+            out[column] = np.round(values.to_numpy(dtype=float), 1)
+        else:
+            out[column] = values.astype(object).where(values.notna(), "").astype(str).to_numpy()
+    return pd.DataFrame(out, index=frame.index)
+
+
 def content_keys(frame: pd.DataFrame) -> np.ndarray:
     """Return one text key per record from everything stored about it.
 
@@ -53,20 +74,26 @@ def content_keys(frame: pd.DataFrame) -> np.ndarray:
     """
     if not len(frame):
         return np.array([], dtype=object)
+    content = content_frame(frame)
     parts = []
     for column in CONTENT_COLUMNS:
-        values = frame[column]
+        values = content[column]
         if column == DATE:
-            parts.append(pd.to_datetime(values).dt.strftime("%Y-%m-%d"))
+            parts.append(pd.Series(np.datetime_as_string(values.to_numpy(), unit="D")))
         elif column in (X, Y):
-            rounded = np.round(values.to_numpy(dtype=float), 1)
-            parts.append(pd.Series([f"{v:.1f}" for v in rounded], index=frame.index))
+            parts.append(_tenths_text(values.to_numpy()))
         else:
-            parts.append(values.astype(object).where(values.notna(), "").astype(str))
-    text = parts[0]
-    for part in parts[1:]:
-        text = text + "|" + part
-    return text.to_numpy(dtype=object)
+            parts.append(pd.Series(values.to_numpy(dtype=object), dtype="str"))
+    return parts[0].str.cat(parts[1:], sep="|").to_numpy(dtype=object)
+
+
+def _tenths_text(values: np.ndarray) -> pd.Series:
+    """Numbers rounded to 0.1 as text with one decimal (what ``f"{v:.1f}"`` writes)."""
+    tenths = np.rint(values * 10).astype("int64")
+    whole, tenth = np.divmod(np.abs(tenths), 10)
+    sign = np.where((tenths < 0) | np.signbit(values), "-", "")
+    return (pd.Series(sign, dtype="str") + pd.Series(whole).astype("str") + "."
+            + pd.Series(tenth).astype("str"))
 
 
 def inherit_record_keys(conn: Connection, rows: pd.DataFrame, dataset_id: int) -> pd.DataFrame:

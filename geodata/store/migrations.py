@@ -9,36 +9,34 @@ from sqlalchemy.engine import Connection
 
 from geodata.release.cellkey import draw_record_keys
 from geodata.schema import RECORD_KEY
+from geodata.store import tables
 from geodata.store.bulk import CHUNK
-from geodata.store.tables import (
-    audit_table,
-    crime_table,
-    datasets_table,
-    meta_table,
-    metadata,
-    records_table,
-    ward_values_table,
-)
+from geodata.store.tables import records_table
 
 SCHEMA_VERSION = 3
-VERSION_1_TABLES = (meta_table, datasets_table, records_table, crime_table, audit_table)
+VERSION_1_TABLES = (
+    tables.meta_table, tables.datasets_table, records_table, tables.crime_table,
+    tables.audit_table,
+)
 
 
 def _migrate_to_1(conn: Connection) -> None:
-    metadata.create_all(conn, tables=list(VERSION_1_TABLES))
+    tables.metadata.create_all(conn, tables=list(VERSION_1_TABLES))
 
 
 def _migrate_to_2(conn: Connection) -> None:
-    ward_values_table.create(conn)
+    tables.ward_values_table.create(conn)
 
 
 def _migrate_to_3(conn: Connection) -> None:
     """Give every record a random cell-key key (new databases have the column already)."""
     columns = {c["name"] for c in sa.inspect(conn).get_columns(records_table.name)}
     if RECORD_KEY not in columns:
-        conn.execute(sa.text(
-            f"ALTER TABLE {records_table.name} ADD COLUMN {RECORD_KEY} BIGINT NOT NULL DEFAULT 0"
-        ))
+        # SQLAlchemy Core has no ALTER TABLE: the statement is made of the table's quoted
+        # name and the column's own compiled definition (BIGINT, NOT NULL, DEFAULT '0').
+        table = conn.dialect.identifier_preparer.format_table(records_table)
+        column = sa.schema.CreateColumn(records_table.c[RECORD_KEY]).compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
     ids = [row[0] for row in conn.execute(sa.select(records_table.c.id))]
     keys = draw_record_keys(len(ids))
     for start in range(0, len(ids), CHUNK):

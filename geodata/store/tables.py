@@ -4,23 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from geodata.schema import (
-    AGE_GROUP,
-    CATEGORY,
-    CRIME_MONTH,
-    CRIME_TYPE,
-    DATASET_ID,
-    DATE,
-    KIND,
-    NATIONALITY_GROUP,
-    RECORD_ID,
-    RECORD_KEY,
-    SOURCE,
-    SOURCE_ID_HASH,
-    WARD_CODE,
-    X,
-    Y,
-)
+from geodata import schema as s
 
 metadata = sa.MetaData()
 
@@ -45,43 +29,45 @@ datasets_table = sa.Table(
     sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
 )
 
-records_table = sa.Table(
+
+
+def _rows_of_datasets(name: str, index_name: str, *columns: sa.Column | sa.Index) -> sa.Table:
+    """Return a table whose rows each belong to one dataset and go when it is deleted."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(s.DATASET_ID, sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"),
+                  nullable=False),
+        *columns,
+        sa.Column(s.X, sa.Float, nullable=False),
+        sa.Column(s.Y, sa.Float, nullable=False),
+        sa.Column(s.WARD_CODE, sa.String(9), nullable=False),
+        sa.Index(index_name, s.DATASET_ID),
+    )
+
+
+records_table = _rows_of_datasets(
     "records",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        DATASET_ID, sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column(RECORD_ID, sa.String(64), nullable=False),
-    sa.Column(KIND, sa.String(16), nullable=False),
-    sa.Column(DATE, sa.Date, nullable=False),
-    sa.Column(CATEGORY, sa.String(64), nullable=False),
-    sa.Column(SOURCE, sa.String(128)),
-    sa.Column(X, sa.Float, nullable=False),
-    sa.Column(Y, sa.Float, nullable=False),
-    sa.Column(WARD_CODE, sa.String(9), nullable=False),
-    sa.Column(AGE_GROUP, sa.String(32)),
-    sa.Column(NATIONALITY_GROUP, sa.String(64)),
-    sa.Column(SOURCE_ID_HASH, sa.String(64)),
+    "ix_records_dataset",
+    sa.Column(s.RECORD_ID, sa.String(64), nullable=False),
+    sa.Column(s.KIND, sa.String(16), nullable=False),
+    sa.Column(s.DATE, sa.Date, nullable=False),
+    sa.Column(s.CATEGORY, sa.String(64), nullable=False),
+    sa.Column(s.SOURCE, sa.String(128)),
+    sa.Column(s.AGE_GROUP, sa.String(32)),
+    sa.Column(s.NATIONALITY_GROUP, sa.String(64)),
+    sa.Column(s.SOURCE_ID_HASH, sa.String(64)),
     # The cell-key method's secret random key, fixed at import (geodata.release).
-    sa.Column(RECORD_KEY, sa.BigInteger, nullable=False, server_default="0"),
-    sa.Index("ix_records_dataset", DATASET_ID),
-    sa.Index("ix_records_hash", SOURCE_ID_HASH),
+    sa.Column(s.RECORD_KEY, sa.BigInteger, nullable=False, server_default="0"),
+    sa.Index("ix_records_hash", s.SOURCE_ID_HASH),
 )
 
-crime_table = sa.Table(
+crime_table = _rows_of_datasets(
     "crime",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        DATASET_ID, sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column(CRIME_MONTH, sa.String(7), nullable=False),
-    sa.Column(CRIME_TYPE, sa.String(64), nullable=False),
-    sa.Column(X, sa.Float, nullable=False),
-    sa.Column(Y, sa.Float, nullable=False),
-    sa.Column(WARD_CODE, sa.String(9), nullable=False),
-    sa.Index("ix_crime_dataset", DATASET_ID),
+    "ix_crime_dataset",
+    sa.Column(s.CRIME_MONTH, sa.String(7), nullable=False),
+    sa.Column(s.CRIME_TYPE, sa.String(64), nullable=False),
 )
 
 audit_table = sa.Table(
@@ -99,7 +85,7 @@ ward_values_table = sa.Table(
     "ward_values",
     metadata,
     sa.Column("name", sa.String(128), primary_key=True),
-    sa.Column(WARD_CODE, sa.String(9), primary_key=True),
+    sa.Column(s.WARD_CODE, sa.String(9), primary_key=True),
     sa.Column("role", sa.String(16), nullable=False),  # population or indicator
     sa.Column("value", sa.Float, nullable=False),
     sa.Column("source", sa.String(255), nullable=False),
