@@ -21,7 +21,7 @@ from pyproj import Transformer
 from analysis.dataset import load_atlas_data
 from analysis.filters import Filters, preset_window
 from analysis.hotspots import enable_kernel_cache, warm_up
-from analysis.plan import compute_priorities
+from analysis.priorities_view import compute_priorities
 from analysis.views import compute_map_view
 from geodata.geography import build_geography
 from geodata.settings import load_settings

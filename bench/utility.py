@@ -27,7 +27,7 @@ from scipy import stats
 
 from analysis.dataset import AtlasData
 from analysis.filters import PRESET_ALL, Filters, preset_window
-from analysis.plan import compute_priorities
+from analysis.priorities_view import compute_priorities
 from geodata.demo import generate_demo
 from geodata.geography import build_geography
 from geodata.release import DEFAULT_POLICY, WARDS, ReleasePolicy, build_release, draw_record_keys

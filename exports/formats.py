@@ -7,7 +7,7 @@ import pandas as pd
 from analysis.dataset import AtlasData
 from analysis.filters import Filters
 from analysis.outlook import next_week_summary
-from analysis.plan import compute_priorities
+from analysis.priorities_view import compute_priorities
 from exports.html import render_html
 from exports.printed import render_pdf, render_png
 from exports.snapshot import Snapshot

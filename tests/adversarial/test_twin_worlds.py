@@ -20,7 +20,7 @@ from dataclasses import replace
 import pytest
 from pypdf import PdfReader
 
-from analysis.plan import compute_priorities
+from analysis.priorities_view import compute_priorities
 from analysis.trends import block_series, campaign_periods, campaign_verdict, compare_periods
 from analysis.views import compute_map_view
 from exports import prepare_snapshot, printed, tables
