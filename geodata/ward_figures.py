@@ -88,7 +88,7 @@ def _totals_only(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def read_ward_values(
+def read_ward_figures(
     data: bytes, name: str, *, expected_codes: Sequence[str] = BARNET_WARD_CODES
 ) -> pd.DataFrame:
     """Read a CSV of ward code and one number per ward (population or an indicator).
