@@ -41,7 +41,7 @@ class AtlasData:
         Changes whenever the records change; caches are keyed by it.
     crime : CrimeContext or None
         Police.uk crime per ward and month, when imported.
-    ward_values : pandas.DataFrame
+    ward_figures_table : pandas.DataFrame
         Figures per ward (``name, ward_code, role, value, source``): population and
         context indicators.
     """
@@ -52,20 +52,20 @@ class AtlasData:
     synthetic: bool
     version: str
     crime: CrimeContext | None = None
-    ward_values: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ward_figures_table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def ward_figures(self, name: str) -> dict[str, float]:
         """Return one stored figure per ward code (empty when there is none by that name)."""
-        if self.ward_values.empty:
+        if self.ward_figures_table.empty:
             return {}
-        rows = self.ward_values[self.ward_values["name"] == name]
+        rows = self.ward_figures_table[self.ward_figures_table["name"] == name]
         return dict(zip(rows["ward_code"], rows["value"], strict=True))
 
     def indicator_names(self) -> list[str]:
         """Return the names of the stored context indicators."""
-        if self.ward_values.empty:
+        if self.ward_figures_table.empty:
             return []
-        rows = self.ward_values[self.ward_values["role"] == "indicator"]
+        rows = self.ward_figures_table[self.ward_figures_table["role"] == "indicator"]
         return sorted(rows["name"].unique())
 
     @property
@@ -109,7 +109,7 @@ def build_atlas_data(
     geomask_key: bytes,
     geography: Geography | None = None,
     crime: pd.DataFrame | None = None,
-    ward_values: pd.DataFrame | None = None,
+    ward_figures_table: pd.DataFrame | None = None,
 ) -> AtlasData:
     """Index canonical records against the wards.
 
@@ -130,7 +130,7 @@ def build_atlas_data(
         Reuse an already built geography for these wards.
     crime : pandas.DataFrame, optional
         Stored police.uk crime rows, for the context layer.
-    ward_values : pandas.DataFrame, optional
+    ward_figures_table : pandas.DataFrame, optional
         Stored population and indicator figures per ward.
 
     Returns
@@ -149,7 +149,7 @@ def build_atlas_data(
         synthetic=synthetic,
         version=version,
         crime=context,
-        ward_values=ward_values if ward_values is not None else pd.DataFrame(),
+        ward_figures_table=ward_figures_table if ward_figures_table is not None else pd.DataFrame(),
     )
 
 
@@ -193,5 +193,5 @@ def load_atlas_data(
         synthetic=store.is_synthetic() or not store.has_records(),
         version=version,
         crime=build_crime_context(crime, geography) if crime is not None else None,
-        ward_values=store.load_ward_values(),
+        ward_figures_table=store.load_ward_values(),
     )

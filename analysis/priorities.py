@@ -16,6 +16,9 @@ rest, its gap, is left for new sites. A maximal covering location model (spopt's
 K sites from candidates (grid centres or a list of venues) so that as much of that gap as
 possible lies within R of a new site. The result says what today's outreach serves and what
 the K new sites would add on top.
+
+These are the pieces; :mod:`analysis.priorities_view` puts them together with hot spots and
+the smoothed surface into what the Priorities page shows.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from scipy import stats
 
 from analysis.dataset import AtlasData
 from analysis.filters import PRESET_ALL, Filters, preset_window
-from analysis.plan import compute_priorities
+from analysis.priorities_view import compute_priorities
 from geodata.demo import generate_demo
 from geodata.geography import build_geography
 from geodata.release import DEFAULT_POLICY, WARDS, ReleasePolicy, build_release, draw_record_keys
@@ -80,7 +80,7 @@ def _view(geography, records, policy) -> dict:
     data = AtlasData(geography=geography, release=release, outreach=outreach, synthetic=True,
                      version=str(policy))
     filters = Filters(window=preset_window(PRESET_ALL, data.last_day, first_day=data.first_day))
-    result = compute_priorities(data, filters, cell_size=250, radius_m=400, sites=5)
+    result = compute_priorities(data, filters, cell_size=250)  # default R and K
     return {
         "wards": release.counts(WARDS, filters.window).values.astype(float),
         "ranks": result.ward_gaps.set_index("area")[["rank"]],

@@ -20,7 +20,7 @@ from analysis.dataset import AtlasData, load_atlas_data
 from analysis.filters import Filters
 from analysis.hotspots import enable_kernel_cache, warm_up
 from analysis.outlook import NextWeek, next_week_summary
-from analysis.plan import Priorities, compute_priorities
+from analysis.priorities_view import Priorities, compute_priorities
 from dashboard.maps import MapGeometry, build_map_geometry
 from geodata.geography import Geography, build_geography
 from geodata.release import ID_HASH_KEY_ENV, load_geomask_key, load_secret_key

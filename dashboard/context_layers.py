@@ -60,7 +60,8 @@ def build_context_layers(
             values, wards, geometry, name=state.indicator, colour=INDICATOR_COLOUR,
             edge=INDICATOR_EDGE, noun=state.indicator,
         ))
-        sources = data.ward_values.loc[data.ward_values["name"] == state.indicator, "source"]
+        table = data.ward_figures_table
+        sources = table.loc[table["name"] == state.indicator, "source"]
         note = f"{state.indicator} per ward (circle area grows with the value)"
         legend.append(LegendSection("Indicator (context)",
                                     (LegendEntry(INDICATOR_COLOUR, note),), True))

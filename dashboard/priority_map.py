@@ -13,7 +13,7 @@ from analysis.classes import (
 )
 from analysis.density import DENSITY_LABELS
 from analysis.hotspots import CLASS_LABELS
-from analysis.plan import Priorities
+from analysis.priorities_view import Priorities
 from dashboard import maps
 
 HOT_SPOTS = "Hot spots"

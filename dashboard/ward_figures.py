@@ -9,11 +9,11 @@ from dashboard import cache
 from dashboard.auth import Access
 from geodata.errors import AtlasDataError
 from geodata.escaping import escape_markdown
-from geodata.wardvalues import (
+from geodata.ward_figures import (
     NOMIS_POPULATION_URL,
     POPULATION,
     fetch_nomis_population,
-    read_ward_values,
+    read_ward_figures,
 )
 
 
@@ -37,7 +37,7 @@ def render_ward_figures(access: Access) -> None:
                                       key="wf_population")
         if population is not None and st.button("Use this population", key="wf_pop_use"):
             _save(store, access, POPULATION, "population",
-                  lambda: read_ward_values(population.getvalue(), population.name),
+                  lambda: read_ward_figures(population.getvalue(), population.name),
                   population.name)
     with right:
         name = st.text_input("Indicator name", placeholder="Born in Romania", key="wf_name")
@@ -46,7 +46,7 @@ def render_ward_figures(access: Access) -> None:
         if indicator is not None and st.button("Store the indicator", key="wf_ind_use",
                                                disabled=not name.strip()):
             _save(store, access, name.strip(), "indicator",
-                  lambda: read_ward_values(indicator.getvalue(), indicator.name), indicator.name)
+                  lambda: read_ward_figures(indicator.getvalue(), indicator.name), indicator.name)
     stored = store.load_ward_values()
     if stored.empty:
         st.caption("No figures per ward are stored yet.")

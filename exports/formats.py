@@ -7,11 +7,13 @@ import pandas as pd
 from analysis.dataset import AtlasData
 from analysis.filters import Filters
 from analysis.outlook import next_week_summary
-from analysis.plan import compute_priorities
+from analysis.priorities import DEFAULT_RADIUS_M, DEFAULT_SITES
+from analysis.priorities_view import compute_priorities
 from exports.html import render_html
 from exports.printed import render_pdf, render_png
 from exports.snapshot import Snapshot
 from exports.tables import export_csv, export_geojson, ranking_table
+from geodata.grid import DEFAULT_CELL_SIZE
 
 FORMATS = ("png", "pdf", "html", "csv", "geojson")
 MIME = {
@@ -22,7 +24,9 @@ MIME = {
     "geojson": "application/geo+json",
 }
 # The pack ranks wards as the Priorities page does by default.
-PACK_PRIORITIES = {"cell_size": 500, "radius_m": 400, "sites": 5}
+PACK_PRIORITIES = {
+    "cell_size": DEFAULT_CELL_SIZE, "radius_m": DEFAULT_RADIUS_M, "sites": DEFAULT_SITES,
+}
 PRIORITIES_NOTE = (
     "Priorities: wards are ranked by their outreach gap, the referrals that their own "
     "outreach within {radius_m} m would not cover at the borough's usual rate of outreach "

@@ -113,12 +113,7 @@ def render_html(snapshot: Snapshot, geography) -> bytes:
     -------
     bytes
     """
-    areas = snapshot.areas
-    shapes = (
-        geography.grids[snapshot.cell_size].geometry.iloc[areas.positions]
-        if snapshot.cell_size
-        else geography.wards.geometry.iloc[areas.positions]
-    )
+    shapes = snapshot.area_shapes(geography)
     properties = area_properties(snapshot)
     colours = snapshot.classified.colours if snapshot.classified is not None else None
     features = [

@@ -135,14 +135,8 @@ def _draw_map(ax, snapshot: Snapshot, geography) -> None:
     wards = geography.wards
     _polygons(ax, wards.geometry, facecolor="none", edgecolor="#9e9e9e", linewidth=0.4,
               zorder=2)
-    areas = snapshot.areas
     if snapshot.classified is not None:
-        shapes = (
-            geography.grids[snapshot.cell_size].geometry.iloc[areas.positions]
-            if snapshot.cell_size
-            else wards.geometry.iloc[areas.positions]
-        )
-        _polygons(ax, shapes, facecolor=list(snapshot.classified.colours),
+        _polygons(ax, snapshot.area_shapes(geography), facecolor=list(snapshot.classified.colours),
                   edgecolor="#4d4d4d", linewidth=0.2 if snapshot.cell_size else 0.6,
                   alpha=0.85, zorder=3)
     view = snapshot.view
@@ -234,16 +228,9 @@ def table_pages(snapshot: Snapshot, heading: str, table: pd.DataFrame) -> list[F
         [textwrap.fill(v, w) or " " for v, w in zip(row, widths, strict=True)]
         for row in shown.to_numpy().tolist()
     ]
-    pages, current, used = [], [], 0
     head_lines = max(h.count("\n") + 1 for h in header)
-    for row in rows:
-        lines = max(v.count("\n") + 1 for v in row)
-        if current and used + lines + head_lines > LINES_PER_PAGE:
-            pages.append(current)
-            current, used = [], 0
-        current.append(row)
-        used += lines
-    pages.append(current)
+    pages = _paginate(rows, lambda row: max(v.count("\n") + 1 for v in row),
+                      LINES_PER_PAGE - head_lines)
     figures = []
     for i, chunk in enumerate(pages):
         title = heading if i == 0 else f"{heading} (continued)"
@@ -267,18 +254,32 @@ def table_pages(snapshot: Snapshot, heading: str, table: pd.DataFrame) -> list[F
     return figures
 
 
+def _paginate(items: Sequence, lines_of: Callable[..., int], room: int) -> list[list]:
+    """Split items, in order, into pages of at most ``room`` lines (one item per page at least).
+
+    Examples
+    --------
+    >>> _paginate(["a", "b", "cc", "d", "eee"], len, 2)
+    [['a', 'b'], ['cc'], ['d'], ['eee']]
+    >>> _paginate([], len, 2)
+    [[]]
+    """
+    pages: list[list] = [[]]
+    used = 0
+    for item in items:
+        lines = lines_of(item)
+        if pages[-1] and used + lines > room:
+            pages.append([])
+            used = 0
+        pages[-1].append(item)
+        used += lines
+    return pages
+
+
 def text_pages(snapshot: Snapshot, heading: str, paragraphs: Sequence[str]) -> list[Figure]:
     """Flow paragraphs of 9 pt text over as many pages as they need."""
     blocks = [textwrap.fill(p, WRAP) for p in paragraphs if p.strip()]
-    pages, current, used = [], [], 0
-    for block in blocks:
-        lines = block.count("\n") + 2
-        if current and used + lines > LINES_PER_PAGE:
-            pages.append(current)
-            current, used = [], 0
-        current.append(block)
-        used += lines
-    pages.append(current)
+    pages = _paginate(blocks, lambda block: block.count("\n") + 2, LINES_PER_PAGE)
     figures = []
     for i, chunk in enumerate(pages):
         fig = _page(snapshot, heading if i == 0 else f"{heading} (continued)")
@@ -426,7 +427,33 @@ def pack_pages(
     sections: Sequence[PackSection] = (),
     outlook: NextWeek | None = None,
 ) -> list[Figure]:
-    """Build the pages of a briefing pack, numbered (see :func:`render_pdf`)."""
+    """Build the numbered pages of a briefing pack: map, figures, priorities, trends, notes.
+
+    Ward pages follow when asked for.
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+    geography : Geography
+    priorities : pandas.DataFrame, optional
+        A ranking table (:func:`exports.tables.ranking_table`).
+    notes : tuple of str
+        Method notes, one paragraph each (the disclosure rules are always stated, in the
+        policy's own words).
+    ward_pages : bool
+        Add one page per selected ward (needs ``data``), in the overview's classes.
+    data : AtlasData, optional
+        For the trends page and the ward pages.
+    sections : sequence of PackSection
+        More sections for the trends page.
+    outlook : NextWeek, optional
+        The "next week" summary (:func:`analysis.outlook.next_week_summary`), printed as
+        its own pages: the places, each ward's emerging category and the backtest.
+
+    Returns
+    -------
+    list of matplotlib.figure.Figure
+    """
     pages = [map_page(snapshot, geography)]
     pages += table_pages(snapshot, "Figures shown on the map", figures_table(snapshot))
     if priorities is not None and len(priorities):
@@ -459,45 +486,22 @@ def pack_pages(
     return pages
 
 
-def render_pdf(
-    snapshot: Snapshot,
-    geography,
-    *,
-    priorities: pd.DataFrame | None = None,
-    notes: tuple[str, ...] = (),
-    ward_pages: bool = False,
-    data: AtlasData | None = None,
-    sections: Sequence[PackSection] = (),
-    outlook: NextWeek | None = None,
-) -> bytes:
-    """Render a briefing pack: map, figures, priorities, trends, notes, and ward pages.
+def render_pdf(snapshot: Snapshot, geography, **contents) -> bytes:
+    """Render a briefing pack as one PDF: the pages of :func:`pack_pages`.
 
     Parameters
     ----------
     snapshot : Snapshot
     geography : Geography
-    priorities : pandas.DataFrame, optional
-        A ranking table (:func:`exports.tables.ranking_table`).
-    notes : tuple of str
-        Method notes, one paragraph each (the disclosure rules are always stated, in the
-        policy's own words).
-    ward_pages : bool
-        Add one page per selected ward (needs ``data``), in the overview's classes.
-    data : AtlasData, optional
-        For the trends page and the ward pages.
-    sections : sequence of PackSection
-        More sections for the trends page.
-    outlook : NextWeek, optional
-        The "next week" summary (:func:`analysis.outlook.next_week_summary`), printed as
-        its own pages: the places, each ward's emerging category and the backtest.
+    **contents
+        What the pack holds besides the map and its figures (``priorities``, ``notes``,
+        ``ward_pages``, ``data``, ``sections``, ``outlook``), as for :func:`pack_pages`.
 
     Returns
     -------
     bytes
     """
-    pages = pack_pages(snapshot, geography, priorities=priorities, notes=notes,
-                       ward_pages=ward_pages, data=data, sections=sections,
-                       outlook=outlook)
+    pages = pack_pages(snapshot, geography, **contents)
     buffer = io.BytesIO()
     with PdfPages(buffer, metadata={"Title": snapshot.title, "Subject": snapshot.marking}) as pdf:
         for fig in pages:

@@ -98,6 +98,20 @@ class Snapshot:
         """The areas drawn: wards or grid cells."""
         return self.view.cells if self.cell_size else self.view.wards
 
+    def area_shapes(self, geography):
+        """Return the polygons of the areas drawn (British National Grid), in their order.
+
+        Parameters
+        ----------
+        geography : Geography
+
+        Returns
+        -------
+        geopandas.GeoSeries
+        """
+        shapes = geography.grids[self.cell_size] if self.cell_size else geography.wards
+        return shapes.geometry.iloc[self.areas.positions]
+
     @property
     def area_label(self) -> str:
         """What one area is called: "Ward" or "Cell"."""

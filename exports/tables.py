@@ -166,12 +166,7 @@ def export_geojson(snapshot: Snapshot, geography) -> bytes:
     -------
     bytes
     """
-    areas = snapshot.areas
-    shapes = (
-        geography.grids[snapshot.cell_size].geometry.iloc[areas.positions]
-        if snapshot.cell_size
-        else geography.wards.geometry.iloc[areas.positions]
-    )
+    shapes = snapshot.area_shapes(geography)
     frame = gpd.GeoDataFrame(geometry=shapes.to_numpy(), crs=CRS_METRIC).to_crs(CRS_WGS84)
     features = [
         {"type": "Feature", "properties": props, "geometry": geometry}

@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         if args.command == "demo":
             return _demo(args, settings)
         if args.command in ("population", "indicator"):
-            return _ward_values(args, settings)
+            return _ward_figures(args, settings)
         return _import(args, settings)
     except AtlasDataError as error:
         print(f"error: {error.message}", file=sys.stderr)
@@ -227,14 +227,14 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _ward_values(args: argparse.Namespace, settings: Settings) -> int:
+def _ward_figures(args: argparse.Namespace, settings: Settings) -> int:
     from geodata.readers import check_size
     from geodata.store import Store
-    from geodata.wardvalues import (
+    from geodata.ward_figures import (
         NOMIS_POPULATION_URL,
         POPULATION,
         fetch_nomis_population,
-        read_ward_values,
+        read_ward_figures,
     )
 
     if args.command == "population" and args.fetch:
@@ -247,7 +247,7 @@ def _ward_values(args: argparse.Namespace, settings: Settings) -> int:
                                  fix="Check the path and try again.")
         source = path.name
         check_size(path.stat().st_size, path.name, settings.import_limits)
-        values = read_ward_values(path.read_bytes(), path.name)
+        values = read_ward_figures(path.read_bytes(), path.name)
     name = POPULATION if args.command == "population" else args.name
     role = POPULATION if args.command == "population" else "indicator"
     store = Store(settings.database_url)

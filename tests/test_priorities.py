@@ -12,8 +12,8 @@ from analysis.dataset import build_atlas_data
 from analysis.density import compute_density, default_bandwidth
 from analysis.filters import Filters
 from analysis.hotspots import classify_significance, compute_hotspots
-from analysis.plan import compute_priorities, rates_per_thousand
 from analysis.priorities import describe_coverage, rank_outreach_gaps, recommend_sites
+from analysis.priorities_view import compute_priorities, rates_per_thousand
 from analysis.trends import block_series, campaign_periods, compare_periods
 from geodata.geography import build_geography
 from geodata.grid import make_grid

@@ -21,7 +21,7 @@ from geodata.release import (
     geomask_points,
     perturbation_table,
     snap_to_weeks,
-    week_number,
+    week_index,
     window_of_bins,
 )
 from geodata.release.cellkey import cell_keys
@@ -32,7 +32,7 @@ TABLE = perturbation_table(DEFAULT_POLICY)
 KEYS = np.arange(DEFAULT_POLICY.key_range)
 NAMES = ("labour", "sexual", "domestic servitude")
 MONDAY = dt.date(2023, 9, 18)
-WEEK0 = int(week_number(np.datetime64(MONDAY)))
+WEEK0 = int(week_index(np.datetime64(MONDAY)))
 
 
 def released_over_keys(n: int) -> np.ndarray:

@@ -10,7 +10,7 @@ from dashboard.context_layers import build_context_layers
 from dashboard.export_panel import render_export_panel
 from geodata.escaping import escape_markdown
 from geodata.schema import OUTREACH
-from geodata.wardvalues import POPULATION
+from geodata.ward_figures import POPULATION
 
 MAP_TITLE = "Map of Barnet wards: referrals and outreach"
 

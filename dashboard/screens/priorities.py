@@ -10,7 +10,7 @@ from dashboard.priority_map import HOT_SPOTS, SURFACE, build_priority_layers
 from geodata.escaping import escape_markdown
 from geodata.grid import CELL_SIZES, DEFAULT_CELL_SIZE
 from geodata.importing import read_venues
-from geodata.wardvalues import POPULATION
+from geodata.ward_figures import POPULATION
 
 data = cache.atlas_data()
 geography, geometry = cache.geography()

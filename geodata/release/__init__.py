@@ -31,9 +31,9 @@ from geodata.release.referrals import BOROUGH, WARDS, ReferralRelease, ReleasedC
 from geodata.release.weeks import (
     WeekWindow,
     bin_of_week,
-    monday_of_week_number,
+    monday_of_week_index,
     snap_to_weeks,
-    week_number,
+    week_index,
     window_of_bins,
 )
 
@@ -58,9 +58,9 @@ __all__ = [
     "load_release",
     "load_geomask_key",
     "load_secret_key",
-    "monday_of_week_number",
+    "monday_of_week_index",
     "perturbation_table",
     "snap_to_weeks",
-    "week_number",
+    "week_index",
     "window_of_bins",
 ]

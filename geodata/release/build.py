@@ -27,7 +27,7 @@ from geodata.release.geomask import geomask_points
 from geodata.release.outreach import OutreachIndex
 from geodata.release.policy import DEFAULT_POLICY, ReleasePolicy
 from geodata.release.referrals import WARDS, ReferralRelease
-from geodata.release.weeks import week_number
+from geodata.release.weeks import week_index
 from geodata.schema import (
     CATEGORY,
     DATASET_ID,
@@ -238,7 +238,7 @@ def _referral_parts(rows, geography) -> dict[str, np.ndarray]:
     ward = _codes(rows[WARD_CODE].to_numpy(), ward_pos, "ward_code").astype("int16")
     x, y = rows[X].to_numpy(dtype="float64"), rows[Y].to_numpy(dtype="float64")
     parts: dict[str, np.ndarray] = {
-        "r_weeks": np.asarray(week_number(days)), "r_categories": category,
+        "r_weeks": np.asarray(week_index(days)), "r_categories": category,
         "r_keys": rows[RECORD_KEY].to_numpy(dtype="int64"),
         "r_synthetic": rows[IS_SYNTHETIC].to_numpy(dtype=bool), "r_ward": ward,
         "n_wards": np.asarray(len(geography.ward_codes), dtype="int64"),
@@ -262,7 +262,7 @@ def _outreach_parts(rows, geography, key, policy) -> dict[str, np.ndarray]:
             shapely.points(mx[lost], my[lost]), return_all=False
         )[1]
     parts = {
-        "o_day": days.astype("int64").astype("int32"), "o_week": np.asarray(week_number(days)),
+        "o_day": days.astype("int64").astype("int32"), "o_week": np.asarray(week_index(days)),
         "o_category": category.astype("int8"), "o_ward": ward,
         "o_x": mx.astype("float32"), "o_y": my.astype("float32"),
         "o_synthetic": rows[IS_SYNTHETIC].to_numpy(dtype=bool),

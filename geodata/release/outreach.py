@@ -21,7 +21,7 @@ class OutreachIndex:
     day : numpy.ndarray of int32
         Days since 1970-01-01.
     week : numpy.ndarray of int32
-        Week number (:func:`geodata.release.weeks.week_number`).
+        Week index (:func:`geodata.release.weeks.week_index`).
     category : numpy.ndarray of int8
         Position in the outreach controlled list.
     ward : numpy.ndarray of int16

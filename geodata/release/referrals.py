@@ -90,7 +90,7 @@ class ReferralRelease:
     Parameters
     ----------
     weeks : numpy.ndarray of int
-        Week number of each referral (:func:`geodata.release.weeks.week_number`).
+        Week index of each referral (:func:`geodata.release.weeks.week_index`).
     categories : numpy.ndarray of int
         Position of each referral's category in ``category_names``.
     areas : dict

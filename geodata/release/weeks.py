@@ -1,6 +1,7 @@
 """ISO weeks and the fixed blocks of weeks that referral dates are counted in.
 
-Weeks are numbered consecutively (:func:`week_number`); the release policy groups them into
+Weeks are counted consecutively from 1970 (:func:`week_index`, not the ISO week of the
+year, which restarts every January); the release policy groups them into
 fixed bins of ``bin_weeks`` weeks that tile the calendar from ``bin_anchor``. Every
 referral date window is a run of whole bins, so no view can count a single week.
 """
@@ -18,8 +19,12 @@ from geodata.release.policy import DEFAULT_POLICY, ReleasePolicy
 _EPOCH = dt.date(1970, 1, 1)
 
 
-def week_number(days) -> np.ndarray:
-    """Return consecutive Monday-to-Sunday week numbers of dates (``datetime64[D]``).
+def week_index(days) -> np.ndarray:
+    """Return the index of each date's Monday-to-Sunday week, counted from 1970.
+
+    This is a running count, not the ISO week of the year (1 to 53, restarting each
+    January): consecutive weeks have consecutive indexes across years, which is what
+    bins of weeks need.
 
     Parameters
     ----------
@@ -36,21 +41,21 @@ def week_number(days) -> np.ndarray:
     return ((day_number + 3) // 7).astype("int32")
 
 
-def monday_of_week_number(week: int) -> dt.date:
-    """Return the Monday of a week numbered by :func:`week_number`."""
+def monday_of_week_index(week: int) -> dt.date:
+    """Return the Monday of a week given by its index (:func:`week_index`)."""
     return _EPOCH + dt.timedelta(days=int(week) * 7 - 3)
 
 
 def _anchor_week(policy: ReleasePolicy) -> int:
-    return int(week_number(np.datetime64(policy.bin_anchor, "D")))
+    return int(week_index(np.datetime64(policy.bin_anchor, "D")))
 
 
 def bin_of_week(week, policy: ReleasePolicy = DEFAULT_POLICY):
-    """Return the bin number of week numbers (array or scalar).
+    """Return the bin number of week indexes (array or scalar).
 
     Examples
     --------
-    >>> w = int(week_number(np.datetime64("2023-09-18")))
+    >>> w = int(week_index(np.datetime64("2023-09-18")))
     >>> int(bin_of_week(w)) == int(bin_of_week(w + 1)) != int(bin_of_week(w + 2))
     True
     """
@@ -58,7 +63,7 @@ def bin_of_week(week, policy: ReleasePolicy = DEFAULT_POLICY):
 
 
 def first_week_of_bin(bin_number: int, policy: ReleasePolicy = DEFAULT_POLICY) -> int:
-    """Return the first week number of a bin."""
+    """Return the index of the first week of a bin."""
     return _anchor_week(policy) + int(bin_number) * policy.bin_weeks
 
 
@@ -72,12 +77,12 @@ class WeekWindow:
     @property
     def start(self) -> dt.date:
         """The Monday the window opens."""
-        return monday_of_week_number(self.first_week)
+        return monday_of_week_index(self.first_week)
 
     @property
     def end(self) -> dt.date:
         """The Sunday the window closes."""
-        return monday_of_week_number(self.last_week) + dt.timedelta(days=6)
+        return monday_of_week_index(self.last_week) + dt.timedelta(days=6)
 
     @property
     def n_weeks(self) -> int:
@@ -142,6 +147,6 @@ def snap_to_weeks(
             f"The date range ends ({end}) before it starts ({start}).",
             fix="Pick an end date on or after the start date.",
         )
-    first = int(bin_of_week(week_number(np.datetime64(start, "D")), policy))
-    last = int(bin_of_week(week_number(np.datetime64(end, "D")), policy))
+    first = int(bin_of_week(week_index(np.datetime64(start, "D")), policy))
+    last = int(bin_of_week(week_index(np.datetime64(end, "D")), policy))
     return window_of_bins(first, last, policy)

@@ -11,6 +11,7 @@ is the intruder's best case.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 
 import numpy as np
 
@@ -86,6 +87,31 @@ def keys_releasing(counts: list[int], value: int) -> list[int]:
         else:  # pragma: no cover - the table always offers such keys
             raise AssertionError(f"no keys release {n} as {value}")
     return keys
+
+
+TWINS = {  # planted counts in the two worlds, and the value the release gives both
+    "0-or-2": ((0, 2), 0),
+    "2-or-3": ((2, 3), 5),
+    "1-or-4": ((1, 4), 5),
+}
+
+
+def twin_worlds(name: str) -> tuple[AtlasData, AtlasData]:
+    """The two worlds of ``TWINS[name]``: planted records whose cells release alike."""
+    (low, high), value = TWINS[name]
+    keys = keys_releasing([low, high] if low else [high], value)
+    return world(low, keys[:low]), world(high, keys)
+
+
+def same(a, b) -> bool:
+    """Whether two outputs are identical to the last bit."""
+    return pickle.dumps(a) == pickle.dumps(b)
+
+
+def look_alike(outputs, twins: str) -> bool:
+    """Whether ``outputs(data)`` is identical in the two worlds of ``TWINS[twins]``."""
+    a, b = twin_worlds(twins)
+    return same(outputs(a), outputs(b))
 
 
 def target_filters(**changes) -> Filters:

@@ -68,7 +68,7 @@ class AtlasServer:
                     if r.status == 200:
                         return
             except OSError:
-                time.sleep(0.3)
+                time.sleep(0.3)  # no browser yet: the health URL is all a starting server offers
         self.stop()
         raise RuntimeError(f"streamlit did not start: {(self.home / 'streamlit.log').read_text()}")
 

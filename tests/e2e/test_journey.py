@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.e2e.test_map_page import (
-    AXE,
     kpis,
     map_frame,
     pick_option,
@@ -185,34 +184,3 @@ def test_the_map_is_a_few_tab_stops_and_named(atlas_server, page, layer):
     assert inside, "Tab never reached the map"
     assert inside[0].startswith("map:DIV.leaflet-container")  # the map itself: arrow keys pan
     assert presses <= 5, inside
-
-
-def test_map_page_stays_clean_for_axe_with_the_named_map(atlas_server, page):
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: `make test` installs it with npm ci")
-    page.goto(atlas_server.url)
-    assert ward_paths(page, 24) == 24
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """async () => await axe.run(document, {
-            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}
-        })"""
-    )
-    serious = [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert result["passes"], "axe did not run"
-    assert not serious, "\n".join(serious)
-    # axe inside the map's frame too
-    frame = map_frame(page)
-    frame.add_script_tag(path=str(AXE))
-    inner = frame.evaluate(
-        """async () => await axe.run(document, {
-            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
-        })"""
-    )
-    serious = [f"{v['id']}: {v['help']}" for v in inner["violations"]
-               if v["impact"] in ("serious", "critical")]
-    assert not serious, "\n".join(serious)

@@ -1,20 +1,23 @@
 """The Next week section of the Priorities page in a real browser."""
 
 from dashboard.next_week import CATEGORY_COLOURS
-from tests.e2e.test_map_page import ARTIFACTS
+from tests.e2e.test_map_page import ARTIFACTS, MAP_IFRAME
 
 HOT_FILLS = tuple(c for name, c in CATEGORY_COLOURS.items() if name.endswith("hot spot"))
 
 
 def folium_frame_with(page, selector: str):
-    """Return the map frame (of several on the page) in which ``selector`` matches."""
-    page.wait_for_selector('iframe[src*="streamlit_folium.st_folium"]')
-    for _ in range(300):
-        for frame in (f for f in page.frames if "st_folium" in f.url):
-            if frame.locator(selector).count():
-                return frame
-        page.wait_for_timeout(100)
-    raise AssertionError(f"no map shows {selector}")
+    """Return the map frame (of several on the page) in which ``selector`` matches, once one does.
+
+    The component's frames are served from the app's own origin, so the page can look into
+    them; the wait follows the page's default timeout.
+    """
+    iframe = page.wait_for_function(
+        """([frames, selector]) => [...document.querySelectorAll(frames)].find(
+            (f) => f.contentDocument?.querySelector(selector)) ?? null""",
+        arg=[MAP_IFRAME, selector],
+    )
+    return iframe.as_element().content_frame()
 
 
 def test_next_week_shows_the_summary_the_emerging_layer_and_the_hit_rate_curve(

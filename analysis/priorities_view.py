@@ -2,7 +2,9 @@
 
 One call, :func:`compute_priorities`, does the work of the Priorities page for a set of
 filters and parameters: referral figures come only as released counts from the release
-layer, outreach from its masked positions (no spatial join per call).
+layer, outreach from its masked positions (no spatial join per call). The gap ranking and
+the site recommendations themselves are in :mod:`analysis.priorities`; the Map view is in
+:mod:`analysis.views`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from geodata.errors import DownloadError, ImportFileError
 from geodata.schema import BARNET_WARD_CODES
 from geodata.settings import load_settings
 from geodata.store import Store
-from geodata.wardvalues import fetch_nomis_population, read_ward_values
+from geodata.ward_figures import fetch_nomis_population, read_ward_figures
 from tests.helpers import http_server
 
 
@@ -51,7 +51,7 @@ def test_indicator_csv_with_any_column_names():
     body = "Ward name;Code;Born in Romania\n" + "\n".join(
         f"W{i};{c};{i * 10}" for i, c in enumerate(BARNET_WARD_CODES)
     )
-    values = read_ward_values(body.encode(), "romania.csv")
+    values = read_ward_figures(body.encode(), "romania.csv")
     assert values["value"].tolist()[:3] == [0, 10, 20]
 
 
@@ -66,7 +66,7 @@ def test_indicator_csv_with_any_column_names():
 )
 def test_bad_indicator_files(body, match):
     with pytest.raises(ImportFileError, match=match):
-        read_ward_values(body.encode(), "bad.csv")
+        read_ward_figures(body.encode(), "bad.csv")
 
 
 def test_cli_population_and_indicator(tmp_path):
