@@ -193,5 +193,5 @@ def load_atlas_data(
         synthetic=store.is_synthetic() or not store.has_records(),
         version=version,
         crime=build_crime_context(crime, geography) if crime is not None else None,
-        ward_figures_table=store.load_ward_values(),
+        ward_figures_table=store.load_ward_figures(),
     )

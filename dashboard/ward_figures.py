@@ -47,7 +47,7 @@ def render_ward_figures(access: Access) -> None:
                                                disabled=not name.strip()):
             _save(store, access, name.strip(), "indicator",
                   lambda: read_ward_figures(indicator.getvalue(), indicator.name), indicator.name)
-    stored = store.load_ward_values()
+    stored = store.load_ward_figures()
     if stored.empty:
         st.caption("No figures per ward are stored yet.")
         return
@@ -59,7 +59,7 @@ def render_ward_figures(access: Access) -> None:
     )
     doomed = st.selectbox("Remove a figure", sorted(summary["name"]), key="wf_delete_choice")
     if st.button("Remove", key="wf_delete"):
-        store.delete_ward_values(doomed)
+        store.delete_ward_figures(doomed)
         store.audit(user=access.user, action="delete", what=f"ward figures: {doomed}")
         st.rerun()
 
@@ -70,7 +70,7 @@ def _save(store, access: Access, name: str, role: str, load, source: str) -> Non
     except AtlasDataError as error:
         st.error(escape_markdown(error.message))  # may quote the file's content
         return
-    store.save_ward_values(name, values, role=role, source=source)
+    store.save_ward_figures(name, values, role=role, source=source)
     store.audit(user=access.user, action="import", what=f"ward figures: {name}",
                 details={"source": source, "wards": len(values)})
     st.success(f"Stored '{escape_markdown(name)}' for {len(values)} wards.")

@@ -251,7 +251,7 @@ def _ward_figures(args: argparse.Namespace, settings: Settings) -> int:
     name = POPULATION if args.command == "population" else args.name
     role = POPULATION if args.command == "population" else "indicator"
     store = Store(settings.database_url)
-    store.save_ward_values(name, values, role=role, source=source)
+    store.save_ward_figures(name, values, role=role, source=source)
     store.audit(user=args.by, action="import", what=f"ward figures: {name}",
                 details={"command": args.command, "source": source, "wards": len(values)})
     print(f"Stored '{name}' for {len(values)} wards (total {values['value'].sum():,.0f}).")

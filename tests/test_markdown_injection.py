@@ -87,7 +87,7 @@ def test_link_dates_outside_the_data_fall_back_with_a_notice(atlas_home, start, 
 
 def test_hostile_indicator_name_in_the_map_credits(atlas_home):
     values = pd.DataFrame({"ward_code": list(BARNET_WARD_CODES), "value": range(24)})
-    store(atlas_home).save_ward_values(LINK, values, role="indicator", source=IMAGE)
+    store(atlas_home).save_ward_figures(LINK, values, role="indicator", source=IMAGE)
     at = run_app({"ind": LINK})
     assert not at.exception
     assert at.selectbox(key="f_indicator").value == LINK  # the option itself is plain text

@@ -257,12 +257,12 @@ def test_an_old_database_is_migrated(store_url):
     keys = store.load_records(RELEASE_COLUMNS)[RECORD_KEY]
     assert len(keys) == 20 and keys.nunique() > 1 and (keys >= 0).all()
     values = pd.DataFrame({"ward_code": ["E05013628"], "value": [17079.0]})
-    store.save_ward_values("population", values, role="population", source="test.csv")
-    assert store.load_ward_values()["value"].tolist() == [17079.0]
-    store.save_ward_values("population", values.assign(value=1.0), role="population",
+    store.save_ward_figures("population", values, role="population", source="test.csv")
+    assert store.load_ward_figures()["value"].tolist() == [17079.0]
+    store.save_ward_figures("population", values.assign(value=1.0), role="population",
                            source="again.csv")
-    assert store.load_ward_values()["source"].tolist() == ["again.csv"]
-    assert store.delete_ward_values("population") and store.load_ward_values().empty
+    assert store.load_ward_figures()["source"].tolist() == ["again.csv"]
+    assert store.delete_ward_figures("population") and store.load_ward_figures().empty
 
 
 # --------------------------------------------------------------------- file permissions

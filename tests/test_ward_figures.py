@@ -76,6 +76,6 @@ def test_cli_population_and_indicator(tmp_path):
     path = tmp_path / "romania.csv"
     path.write_text("code,value\n" + "\n".join(f"{c},5" for c in BARNET_WARD_CODES))
     assert main(["indicator", "Born in Romania", str(path)], settings) == 0
-    stored = Store(settings.database_url).load_ward_values()
+    stored = Store(settings.database_url).load_ward_figures()
     assert set(stored["name"]) == {"population", "Born in Romania"}
     assert main(["indicator", "x", str(tmp_path / "missing.csv")], settings) == 2

@@ -14,10 +14,10 @@ from geodata.store.tables import (
     audit_table,
     crime_table,
     datasets_table,
+    figures_table,
     meta_table,
     metadata,
     records_table,
-    ward_values_table,
 )
 
 __all__ = [
@@ -39,5 +39,5 @@ __all__ = [
     "meta_table",
     "metadata",
     "records_table",
-    "ward_values_table",
+    "figures_table",
 ]

@@ -40,9 +40,9 @@ from geodata.store.tables import (
     audit_table,
     crime_table,
     datasets_table,
+    figures_table,
     meta_table,
     records_table,
-    ward_values_table,
 )
 
 
@@ -389,7 +389,7 @@ class Store:
 
     # ----------------------------------------------------------------- ward figures
 
-    def save_ward_values(self, name: str, values: pd.DataFrame, *, role: str, source: str) -> None:
+    def save_ward_figures(self, name: str, values: pd.DataFrame, *, role: str, source: str) -> None:
         """Store one figure per ward (replacing any figures of the same name).
 
         Parameters
@@ -404,9 +404,9 @@ class Store:
         """
         now = dt.datetime.now(dt.UTC)
         with self.engine.begin() as conn:
-            conn.execute(ward_values_table.delete().where(ward_values_table.c.name == name))
+            conn.execute(figures_table.delete().where(figures_table.c.name == name))
             conn.execute(
-                ward_values_table.insert(),
+                figures_table.insert(),
                 [
                     {"name": name, WARD_CODE: code, "role": role, "value": float(value),
                      "source": source, "loaded_at": now}
@@ -415,20 +415,20 @@ class Store:
             )
             self._bump_version(conn)
 
-    def load_ward_values(self) -> pd.DataFrame:
+    def load_ward_figures(self) -> pd.DataFrame:
         """Return every stored ward figure (name, ward_code, role, value, source)."""
         query = sa.select(
-            ward_values_table.c.name, ward_values_table.c[WARD_CODE], ward_values_table.c.role,
-            ward_values_table.c.value, ward_values_table.c.source,
+            figures_table.c.name, figures_table.c[WARD_CODE], figures_table.c.role,
+            figures_table.c.value, figures_table.c.source,
         )
         with self.engine.connect() as conn:
             return pd.read_sql(query, conn)
 
-    def delete_ward_values(self, name: str) -> bool:
+    def delete_ward_figures(self, name: str) -> bool:
         """Delete the figures of one name; return whether there were any."""
         with self.engine.begin() as conn:
             deleted = conn.execute(
-                ward_values_table.delete().where(ward_values_table.c.name == name)
+                figures_table.delete().where(figures_table.c.name == name)
             ).rowcount
             if deleted:
                 self._bump_version(conn)

@@ -25,7 +25,7 @@ def _migrate_to_1(conn: Connection) -> None:
 
 
 def _migrate_to_2(conn: Connection) -> None:
-    tables.ward_values_table.create(conn)
+    tables.figures_table.create(conn)
 
 
 def _migrate_to_3(conn: Connection) -> None:

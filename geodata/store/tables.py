@@ -81,7 +81,8 @@ audit_table = sa.Table(
     sa.Column("details", sa.Text, nullable=False),
 )
 
-ward_values_table = sa.Table(
+# Ward figures (population, indicators); the SQL name is kept for existing databases.
+figures_table = sa.Table(
     "ward_values",
     metadata,
     sa.Column("name", sa.String(128), primary_key=True),

@@ -22,7 +22,7 @@ def markdown_server(tmp_path_factory):
     home = tmp_path_factory.mktemp("markdown")
     save_wards(toy_wards(), home / "wards.geojson")
     values = pd.DataFrame({"ward_code": list(BARNET_WARD_CODES), "value": range(24)})
-    Store(load_settings({"ATLAS_HOME": str(home)}).database_url).save_ward_values(
+    Store(load_settings({"ATLAS_HOME": str(home)}).database_url).save_ward_figures(
         LINK, values, role="indicator", source=IMAGE
     )
     server = AtlasServer(home)
