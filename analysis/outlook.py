@@ -18,6 +18,7 @@ from analysis.emerging import (
     CATEGORY_TEXT,
     DEFAULT_NEIGHBOURHOOD_STEPS,
     DEFAULT_STEP_BINS,
+    MIN_STEPS,
     NONE,
     SENSITIVITY_STEP_BINS,
     EmergingResult,
@@ -117,6 +118,31 @@ def method_text(step_weeks: int, neighbourhood_steps: int) -> str:
     )
 
 
+def history_note(data: AtlasData, filters: Filters, step_bins: int) -> str:
+    """Say, in one sentence, why there is too little history for Next week ("" if there is not).
+
+    History runs from the first released week to the end of the chosen dates, cut into
+    periods of ``step_bins`` release bins; the emerging hot-spot method needs
+    :data:`analysis.emerging.MIN_STEPS` of them.
+    """
+    policy = data.release.policy
+    weeks = step_bins * policy.bin_weeks
+    bins = history_bins(data.release, filters.window)
+    if bins is None:
+        return ("Next week needs released referrals up to the end of the chosen dates, and "
+                "there are none: choose dates that end later, or import referrals first.")
+    have = (bins[1] - bins[0] + 1) * policy.bin_weeks
+    if have >= MIN_STEPS * weeks:
+        return ""
+    shorter = [b * policy.bin_weeks for b in SENSITIVITY_STEP_BINS
+               if b < step_bins and have >= MIN_STEPS * b * policy.bin_weeks]
+    fix = "choose dates that end later" + (
+        f", or periods of {shorter[0]} weeks" if shorter else "")
+    return (f"Next week needs at least {MIN_STEPS * weeks} weeks of referrals "
+            f"({MIN_STEPS} periods of {weeks} weeks) up to the end of the chosen dates, and "
+            f"there are only {have} weeks: {fix}.")
+
+
 def _emerging(data, filters, system, weights, step_bins, neighbourhood_steps):
     bins = history_bins(data.release, filters.window)
     if bins is None:
@@ -173,14 +199,17 @@ def next_week_summary(
     wards = ward_positions(geo, filters.wards)
     cells = np.flatnonzero(geo.ward_cells[cell_size][wards].any(axis=0))
     empty = pd.DataFrame(columns=["place", "category", "referrals", "gap", "why"])
-    try:
-        ward_result = _emerging(data, filters, WARDS, geo.ward_weights, step_bins,
-                                neighbourhood_steps)
-        cell_result = _emerging(data, filters, cell_size, grid_weights(geo.grids[cell_size]),
-                                step_bins, neighbourhood_steps)
-    except ValueError as error:
-        note = (f"Not enough history for emerging hot spots ({error}). They need at least "
-                f"4 periods of {weeks} weeks.")
+    note = history_note(data, filters, step_bins)
+    if not note:
+        try:
+            ward_result = _emerging(data, filters, WARDS, geo.ward_weights, step_bins,
+                                    neighbourhood_steps)
+            cell_result = _emerging(data, filters, cell_size,
+                                    grid_weights(geo.grids[cell_size]), step_bins,
+                                    neighbourhood_steps)
+        except ValueError as error:
+            note = f"Next week cannot be worked out for these dates: {error}."
+    if note:
         return NextWeek(empty, (note,), pd.DataFrame(), pd.DataFrame(), cell_size, cells,
                         (NONE,) * len(cells), pd.DataFrame(), None, text, weeks,
                         neighbourhood_steps, note)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import assets, auth, cache, components, sidebar, timing
+from dashboard import assets, auth, cache, components, sidebar, timing, view_state
 
 timing.mark("script start")
 
@@ -27,6 +27,8 @@ else:
     if access.at_least(auth.ADMIN):
         pages += [setup, st.Page("screens/admin.py", title="Audit log", url_path="audit")]
 
+if data is not None:
+    view_state.keep_query_on_page_change()  # before the new page's address is pushed
 navigation = st.navigation(pages)
 components.render_access_banner(access)
 if data is not None and navigation in filtered:

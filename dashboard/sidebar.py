@@ -27,33 +27,99 @@ from geodata.wardvalues import POPULATION
 # a whole date (with a four-digit year) has been typed and typing has paused: the calendar
 # is closed and the focused part of the field blurred, which commits the date, and focused
 # again at once, so the keyboard user stays where they were.
+#
+# A page link pressed while a date is being typed would race that commit: the page change
+# could reach the server before the typed date, or the date's rerun after the page change
+# (which then ran the old page). So a press on a sidebar page link while a date field has
+# focus commits the date first, holds the link's click until the date is in the URL (the run
+# with it has finished; at most a few seconds, for a date the field refuses) and then
+# replays the click.
 _COMMIT_TYPED_DATES = """<script>
 (function () {
   if (window.atlasCommitTypedDates) { return; }
   window.atlasCommitTypedDates = true;
+  var FIELD = '[data-testid="stSidebar"] [data-testid="stDateInputField"]';
+  var LINK = '[data-testid="stSidebarNav"] a';
   var timer = null;
+  var held = null;       // {field, param, date}: a date committed for a pressed page link
+  var replaying = false;
+
+  function typedDate(field) {
+    var parts = {};
+    var segments = field.querySelectorAll('[role="spinbutton"]');
+    for (var i = 0; i < segments.length; i++) {
+      if (!segments[i].hasAttribute("aria-valuenow")) { return null; }
+      parts[segments[i].getAttribute("data-type")] = segments[i].textContent.trim();
+    }
+    if (!/^[0-9]{4}$/.test(parts.year || "")) { return null; }
+    var pad = function (v) { return ("0" + v).slice(-2); };
+    return parts.year + "-" + pad(parts.month) + "-" + pad(parts.day);
+  }
+
+  function paramOf(field) {
+    var segment = field.querySelector('[role="spinbutton"]');
+    var label = segment ? (segment.getAttribute("aria-label") || "") : "";
+    return /To$/.test(label) ? "to" : "from";
+  }
+
+  function commit(active) {
+    // Close the calendar first: with it open, leaving the field does not apply the date.
+    active.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true}));
+    setTimeout(function () {
+      active.blur();
+      active.focus();
+    }, 50);
+  }
+
+  function idle() {
+    var app = document.querySelector('[data-testid="stApp"]');
+    return !app || app.dataset.testScriptState === "notRunning";
+  }
+
   document.addEventListener("keyup", function (event) {
     var target = event.target;
-    var field = target && target.closest &&
-      target.closest('[data-testid="stSidebar"] [data-testid="stDateInputField"]');
+    var field = target && target.closest && target.closest(FIELD);
     if (!field) { return; }
     clearTimeout(timer);
     timer = setTimeout(function () {
       var active = document.activeElement;
-      if (!field.contains(active)) { return; }
-      var parts = field.querySelectorAll('[role="spinbutton"]');
-      for (var i = 0; i < parts.length; i++) {
-        if (!parts[i].hasAttribute("aria-valuenow")) { return; }
-      }
-      var year = field.querySelector('[data-type="year"]');
-      if (!year || !/^[0-9]{4}$/.test(year.textContent.trim())) { return; }
-      // Close the calendar first: with it open, leaving the field does not apply the date.
-      active.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true}));
-      setTimeout(function () {
-        active.blur();
-        active.focus();
-      }, 50);
+      if (!field.contains(active) || !typedDate(field)) { return; }
+      commit(active);
     }, 500);
+  }, true);
+
+  document.addEventListener("mousedown", function (event) {
+    if (replaying || !event.target.closest || !event.target.closest(LINK)) { return; }
+    var active = document.activeElement;
+    var field = active && active.closest && active.closest(FIELD);
+    if (!field) { return; }
+    var date = typedDate(field);
+    if (!date) { return; }
+    event.preventDefault();  // keep the focus: the commit below leaves and returns to it
+    clearTimeout(timer);
+    held = {field: field, param: paramOf(field), date: date};
+    commit(active);
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    if (replaying || !held) { return; }
+    var link = event.target.closest && event.target.closest(LINK);
+    if (!link) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();  // before Streamlit's own handler sees the click
+    var waiting = held;
+    held = null;
+    var started = Date.now();
+    (function replayWhenApplied() {
+      var query = new URLSearchParams(window.location.search);
+      var applied = query.get(waiting.param) === waiting.date && idle();
+      if (!applied && Date.now() - started < 5000) {
+        setTimeout(replayWhenApplied, 50);
+        return;
+      }
+      replaying = true;
+      try { link.click(); } finally { replaying = false; }
+    })();
   }, true);
 })();
 </script>"""

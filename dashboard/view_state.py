@@ -26,7 +26,9 @@ Where the view comes from, on each run (:func:`from_url`):
 * the session's first run: the URL (a shared link);
 * Back or Forward in the browser, to a URL other than the one last written: the URL;
 * otherwise (a filter change, a page link, a rerun): the widgets, with ``atlas_view``
-  filling in whatever is not drawn on this page.
+  filling in whatever is not drawn on this page. A page link's run starts with an empty
+  query string; :func:`keep_query_on_page_change` (called by the entry point before
+  ``st.navigation``) writes the view back first, so the new page's history entry has it.
 
 At the end of the filters the view goes back to the URL (:func:`finish_run`), on every page.
 """
@@ -234,6 +236,25 @@ def begin_run(data: AtlasData) -> ViewState:
         if key not in state:  # not drawn on the last run, so Streamlit dropped it
             state[key] = value
     return view
+
+
+def keep_query_on_page_change() -> None:
+    """Before ``st.navigation``: put the session's view back in the URL a page link cleared.
+
+    A page link starts its run with an empty query string, and the browser history gets the
+    new page's address when the navigation message arrives. Written only at the end of the
+    filters, the view could reach the browser after that address was pushed, leaving a
+    history entry of the new page without the view (Back from Trends landed on bare
+    ``/trends``, with every filter reset). Written here, before the navigation, the new
+    page's address carries the view from the start. Nothing is written on the session's
+    first run or on Back and Forward, where the URL is the view (:func:`from_url`).
+    """
+    state = st.session_state
+    last = state.get(QUERY)
+    if state.get(VIEW) is None or last is None or _history_navigation():
+        return
+    if st.query_params.to_dict() != dict(last):
+        st.query_params.from_dict(last)
 
 
 def finish_run(view: ViewState) -> None:

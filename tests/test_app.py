@@ -103,6 +103,28 @@ def test_setup_page_when_there_are_no_boundaries(empty_home):
     assert any("needs Barnet's 24 ward boundaries" in w.value for w in at.warning)
 
 
+def test_setup_page_offline_says_what_is_missing_why_and_how_to_fix(empty_home, monkeypatch):
+    from tests.e2e.conftest import free_port
+
+    refused = f"http://127.0.0.1:{free_port()}/query?where=LAD24CD%3D%27E09000003%27&f=geojson"
+    monkeypatch.setenv("ONS_WARDS_URL", refused)  # nothing listens there: connection refused
+    at = run_app()
+    assert not at.exception
+    assert "The map needs Barnet's 24 ward boundaries" in at.warning[0].value
+    steps = " ".join(m.value for m in at.markdown)
+    assert "Wards (December 2022)" in steps and "E09000003" in steps
+    assert "make run WARDS_FILE=path/to/barnet_wards.geojson" in steps
+    assert refused in steps  # the exact address to open on a machine with internet access
+    assert at.file_uploader(key="setup_upload")  # and the place to upload the file
+    at.button(key="setup_fetch").click().run()
+    assert not at.exception
+    [error] = at.error
+    assert error.value.startswith("The ward boundaries could not be downloaded.")
+    assert "could not be reached" in error.value  # why
+    assert "make run WARDS_FILE=" in error.value and "upload it below" in error.value
+    assert not (empty_home / "wards.geojson").exists()
+
+
 def test_setup_page_download_failure_and_success(empty_home, monkeypatch):
     with http_server(lambda path: (500, b"")) as base:
         at = run_app()

@@ -58,5 +58,21 @@ def test_too_little_history_says_so():
     data = planted_world()
     filters = Filters(window=snap_to_weeks(START, START + dt.timedelta(weeks=3)))
     summary = next_week_summary(data, filters, cell_size=1000, radius_m=400)
-    assert summary.note.startswith("Not enough history")
+    assert summary.note == (
+        "Next week needs at least 16 weeks of referrals (4 periods of 4 weeks) up to the end "
+        "of the chosen dates, and there are only 6 weeks: choose dates that end later."
+    )
+    # said once, in one sentence: the page shows the sentences, nothing else
+    assert summary.sentences == (summary.note,)
+    assert summary.note.count("Next week needs") == 1 and summary.note.count(".") == 1
     assert summary.rows.empty and summary.backtest is None
+
+
+def test_too_little_history_for_long_periods_offers_shorter_ones():
+    data = planted_world()
+    filters = Filters(window=snap_to_weeks(START, START + dt.timedelta(weeks=19)))
+    summary = next_week_summary(data, filters, cell_size=1000, radius_m=400, step_bins=3,
+                                backtest=False)
+    assert summary.note.endswith(
+        "and there are only 22 weeks: choose dates that end later, or periods of 4 weeks.")
+    assert summary.note.count("Next week needs") == 1

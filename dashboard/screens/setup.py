@@ -10,19 +10,56 @@ from geodata.errors import AtlasDataError
 from geodata.escaping import escape_markdown
 from geodata.wards import fetch_wards, load_wards_file, save_wards
 
+MISSING = (
+    "**The map needs Barnet's 24 ward boundaries, and this machine has none yet.** "
+    "`make run` tries to download them from the ONS when the atlas starts; that did not "
+    "work, most often because this machine has no internet access or cannot reach the ONS "
+    "service (services1.arcgis.com). Press *Download ward boundaries* below to try again "
+    "and see the exact reason, or give the atlas a boundary file as shown below."
+)
+def how_to_fix(url: str) -> str:
+    """Say, step by step, how to give the atlas the boundaries on a machine that is offline."""
+    return f"""**How to get the map without internet access on this machine**
+
+1. On a machine with internet access, get Barnet's ward boundaries from the ONS Open
+   Geography Portal (geoportal.statistics.gov.uk), layer **Wards (December 2022)
+   Boundaries UK BGC** or a later edition, Barnet's wards only (local authority
+   E09000003). The simplest way: open this address in a browser there and save the
+   answer as `barnet_wards.geojson`:
+
+   `{url}`
+
+   A GeoJSON, GeoPackage or zipped shapefile of Barnet's 24 wards with a ward code field
+   (such as WD22CD) also works.
+2. Copy the file to this machine, then either upload it under *Or upload a boundary file*
+   below, or stop the atlas and start it with the file:
+   `make run WARDS_FILE=path/to/barnet_wards.geojson`
+
+The boundaries are then kept in the atlas's folder, so this is needed only once."""
+
+
+def download_failed(reason: str) -> str:
+    """Say that the download failed, why (``reason``, already Markdown-escaped) and what to do."""
+    return (
+        f"The ward boundaries could not be downloaded. {reason} Without them there is no "
+        "map: download the file on a machine with internet access and upload it below, or "
+        "start the atlas with `make run WARDS_FILE=path/to/barnet_wards.geojson` (see *How to get "
+        "the map without internet access* above)."
+    )
+
+
 auth.require_role(auth.ADMIN)
 settings = cache.settings()
 st.title("Ward boundaries")
-if cache.wards_version() is None:
-    st.warning(
-        "The atlas needs Barnet's 24 ward boundaries before it can show anything, and none "
-        "are available yet. Download them from the ONS Open Geography Portal, or upload a "
-        "boundary file if this machine has no internet access."
-    )
+missing = cache.wards_version() is None
+if missing:
+    st.warning(MISSING)
 else:
     st.success(
         f"Ward boundaries are loaded (cached in {escape_markdown(settings.wards_cache)})."
     )
+if missing:
+    st.markdown(how_to_fix(settings.wards_url))
 
 
 def _store_and_reload(wards, source: str) -> None:
@@ -42,7 +79,8 @@ if st.button("Download ward boundaries", key="setup_fetch", type="primary"):
         with st.spinner("Downloading ward boundaries from the ONS…"):
             wards = fetch_wards(url, timeout=settings.http_timeout)
     except AtlasDataError as error:
-        st.error(escape_markdown(error.message))  # quotes the URL and the server's answer
+        # quotes the URL and the server's answer
+        st.error(download_failed(escape_markdown(error.message)))
     else:
         _store_and_reload(wards, url)
 
