@@ -21,7 +21,7 @@ from geodata import vocab
 from geodata.escaping import escape_markdown
 from geodata.release import DEFAULT_POLICY
 from geodata.schema import OUTREACH, REFERRAL
-from geodata.wardvalues import POPULATION
+from geodata.ward_figures import POPULATION
 
 # Streamlit applies a typed date only when the date field loses focus. This applies it once
 # a whole date (with a four-digit year) has been typed and typing has paused: the calendar
