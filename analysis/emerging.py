@@ -124,8 +124,10 @@ def gi_star(counts, weights: Graph) -> tuple[np.ndarray, np.ndarray]:
     Examples
     --------
     >>> from analysis.hotspots import lattice_weights
-    >>> z, p = gi_star([0, 0, 0, 0, 9, 0, 0, 0, 0], lattice_weights(3, 3))
-    >>> bool(z[4] > 0 and z[0] > 0)
+    >>> counts = [0] * 25
+    >>> counts[12] = 9  # the centre of a 5 x 5 lattice
+    >>> z, p = gi_star(counts, lattice_weights(5, 5))
+    >>> bool(z[12] > 0 and z[6] > 0 and z[0] < 0)
     True
     """
     x = np.asarray(counts, dtype="float64")

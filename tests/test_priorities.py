@@ -84,6 +84,13 @@ def test_ward_contiguity_of_toy_wards():
     assert len(neighbours[7]) == 8
 
 
+def test_lattice_weights_number_cells_row_by_row_with_queen_neighbours():
+    neighbours = lattice_weights(2, 3).neighbors  # 0 1 2 / 3 4 5
+    assert neighbours[0] == (1, 3, 4)
+    assert neighbours[2] == (1, 4, 5)
+    assert neighbours[4] == (0, 1, 2, 3, 5)
+
+
 # --------------------------------------------------------------------- density
 
 
