@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pymannkendall
-from libpysal.weights import W
+from libpysal.graph import Graph
 from scipy import sparse, stats
 
 from analysis.hotspots import classify_significance
@@ -105,15 +105,16 @@ class EmergingResult:
         return (self.classes >= 1).sum(axis=0)
 
 
-def gi_star(counts, weights: W) -> tuple[np.ndarray, np.ndarray]:
+def gi_star(counts, weights: Graph) -> tuple[np.ndarray, np.ndarray]:
     """Return Getis-Ord Gi* z-scores (the analytic form ArcGIS uses) and two-sided p-values.
 
     Parameters
     ----------
     counts : array-like
         One released count per area.
-    weights : libpysal.weights.W
-        Binary neighbours; each area also counts as its own neighbour (the star).
+    weights : libpysal.graph.Graph
+        Binary neighbours, in the order of ``counts``; each area also counts as its own
+        neighbour (the star).
 
     Returns
     -------
@@ -122,9 +123,11 @@ def gi_star(counts, weights: W) -> tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
-    >>> from libpysal.weights import lat2W
-    >>> z, p = gi_star([0, 0, 0, 0, 9, 0, 0, 0, 0], lat2W(3, 3, rook=False))
-    >>> bool(z[4] > 0 and z[0] > 0)
+    >>> from analysis.hotspots import lattice_weights
+    >>> counts = [0] * 25
+    >>> counts[12] = 9  # the centre of a 5 x 5 lattice
+    >>> z, p = gi_star(counts, lattice_weights(5, 5))
+    >>> bool(z[12] > 0 and z[6] > 0 and z[0] < 0)
     True
     """
     x = np.asarray(counts, dtype="float64")
@@ -133,7 +136,7 @@ def gi_star(counts, weights: W) -> tuple[np.ndarray, np.ndarray]:
     return _gi(x, _star(weights))
 
 
-def _star(weights: W):
+def _star(weights: Graph):
     """Make every area its own neighbour in binary weights; return them and row sums."""
     n = weights.n
     w = (sparse.csr_matrix(weights.sparse) > 0).astype("float64")
@@ -227,8 +230,8 @@ def _last_false(flags: np.ndarray) -> int:
 
 
 def emerging_hotspots(
-    cube, weights: W, *, neighbourhood_steps: int = DEFAULT_NEIGHBOURHOOD_STEPS, fdr: bool = True,
-    windows: tuple[WeekWindow, ...] = (),
+    cube, weights: Graph, *, neighbourhood_steps: int = DEFAULT_NEIGHBOURHOOD_STEPS,
+    fdr: bool = True, windows: tuple[WeekWindow, ...] = (),
 ) -> EmergingResult:
     """Categorise every area from its released counts per time step.
 
@@ -236,8 +239,8 @@ def emerging_hotspots(
     ----------
     cube : array-like
         (steps, areas) released counts, oldest step first.
-    weights : libpysal.weights.W
-        Neighbours of the areas.
+    weights : libpysal.graph.Graph
+        Binary neighbours of the areas, in the order of the cube's columns.
     neighbourhood_steps : int
         How many steps (this one and those before it) count towards each step's Gi*.
     fdr : bool

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import esda
 import numpy as np
-from libpysal.weights import DistanceBand, W, lat2W
+from libpysal.graph import Graph
 from scipy import stats
 
 from geodata.grid import Grid
@@ -96,7 +96,7 @@ def classify_significance(z: np.ndarray, p: np.ndarray, *, fdr: bool = True) -> 
 
 def compute_hotspots(
     counts,
-    weights: W,
+    weights: Graph,
     *,
     permutations: int = DEFAULT_PERMUTATIONS,
     seed: int = DEFAULT_SEED,
@@ -108,10 +108,11 @@ def compute_hotspots(
     ----------
     counts : array-like
         One count per area, including the zeros.
-    weights : libpysal.weights.W
-        Binary neighbours of each area (see :func:`grid_weights`, and
-        :attr:`geodata.geography.Geography.ward_weights`).
-        Not modified.
+    weights : libpysal.graph.Graph
+        Binary neighbours of each area, in the order of ``counts`` (see
+        :func:`grid_weights`, :func:`lattice_weights` and
+        :attr:`geodata.geography.Geography.ward_weights`); each area also counts as its
+        own neighbour (the star).
     permutations : int
         Conditional permutations for inference.
     seed : int
@@ -147,7 +148,7 @@ def compute_hotspots(
     return HotspotResult(z, p, classify_significance(z, p, fdr=fdr), permutations, seed)
 
 
-def grid_weights(grid: Grid, cells: np.ndarray | None = None) -> W:
+def grid_weights(grid: Grid, cells: np.ndarray | None = None) -> Graph:
     """Return queen-style neighbours of grid cells (the eight around each cell).
 
     Parameters
@@ -158,24 +159,42 @@ def grid_weights(grid: Grid, cells: np.ndarray | None = None) -> W:
 
     Returns
     -------
-    libpysal.weights.W
-        In the order of ``cells``.
+    libpysal.graph.Graph
+        Binary, indexed by position in ``cells`` (0, 1, ...). A selection of wards that
+        do not touch gives several components, and a lone cell has no neighbours.
     """
     codes = grid.full_codes if cells is None else grid.full_codes[cells]
     return _grid_weights(grid.cell_size, np.asarray(codes, dtype="int64").tobytes(), grid.n_cols)
 
 
+def lattice_weights(n_rows: int, n_cols: int) -> Graph:
+    """Return queen neighbours on a regular lattice of cells, numbered row by row.
+
+    Parameters
+    ----------
+    n_rows, n_cols : int
+
+    Returns
+    -------
+    libpysal.graph.Graph
+        Binary, indexed 0 .. ``n_rows * n_cols - 1``.
+
+    Examples
+    --------
+    >>> w = lattice_weights(3, 3)
+    >>> w.neighbors[0], len(w.neighbors[4])
+    ((1, 3, 4), 8)
+    """
+    codes = np.arange(n_rows * n_cols, dtype="int64")
+    return _grid_weights(1.0, codes.tobytes(), n_cols)
+
+
 @lru_cache(maxsize=8)
-def _grid_weights(cell_size: float, codes: bytes, n_cols: int) -> W:
+def _grid_weights(cell_size: float, codes: bytes, n_cols: int) -> Graph:
     full = np.frombuffer(codes, dtype="int64")
     row, col = np.divmod(full, n_cols)
     centres = np.column_stack([col, row]).astype("float64") * cell_size
-    with warnings.catch_warnings():
-        # a selection of wards that do not touch gives several components: that is fine
-        warnings.simplefilter("ignore", UserWarning)
-        return DistanceBand.from_array(
-            centres, threshold=cell_size * 1.5, binary=True, silence_warnings=True
-        )
+    return Graph.build_distance_band(centres, threshold=cell_size * 1.5, binary=True)
 
 
 def enable_kernel_cache(folder) -> bool:
@@ -215,4 +234,4 @@ def enable_kernel_cache(folder) -> bool:
 
 def warm_up() -> None:
     """Compile esda's permutation kernels once (numba JIT) so the first page is quick."""
-    compute_hotspots(np.arange(9.0), lat2W(3, 3, rook=False), permutations=9)
+    compute_hotspots(np.arange(9.0), lattice_weights(3, 3), permutations=9)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from libpysal.weights import W
+from libpysal.graph import Graph
 from scipy import stats
 
 from analysis.dataset import AtlasData
@@ -101,7 +101,7 @@ def compare_periods(
     filters: Filters,
     first: WeekWindow,
     second: WeekWindow,
-    weights: W,
+    weights: Graph,
 ) -> pd.DataFrame:
     """Compare released referrals per ward between two periods, with the neighbours' change.
 
@@ -111,8 +111,9 @@ def compare_periods(
     filters : Filters
         Wards and categories to keep (its window is replaced by each period).
     first, second : WeekWindow
-    weights : libpysal.weights.W
-        Ward contiguity (:attr:`geodata.geography.Geography.ward_weights`).
+    weights : libpysal.graph.Graph
+        Ward contiguity, indexed by ward position
+        (:attr:`geodata.geography.Geography.ward_weights`).
 
     Returns
     -------

@@ -6,7 +6,6 @@ codes records against it, analysis computes over its areas, the dashboard draws 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,7 +21,7 @@ from geodata.schema import WARD_CODE, WARD_NAME
 from geodata.wards import borough_outline
 
 if TYPE_CHECKING:
-    from libpysal.weights import W
+    from libpysal.graph import Graph
 
 
 @dataclass(frozen=True)
@@ -47,13 +46,15 @@ class Geography:
     ward_cells: dict[int, np.ndarray]
 
     @cached_property
-    def ward_weights(self) -> W:
-        """Contiguity of the wards, tolerant of slivers in generalised boundaries."""
-        from libpysal.weights import fuzzy_contiguity  # slow to import; only needed here
+    def ward_weights(self) -> Graph:
+        """Contiguity of the wards, tolerant of slivers in generalised boundaries.
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fuzzy_contiguity(self.wards, tolerance=0, buffering=True, buffer=20.0)
+        Wards whose outlines, grown by 20 m, intersect are neighbours (binary weights,
+        indexed by ward position).
+        """
+        from libpysal.graph import Graph  # slow to import; only needed here
+
+        return Graph.build_fuzzy_contiguity(self.wards, buffer=20.0)
 
     @cached_property
     def ward_cell_distance(self) -> dict[int, np.ndarray]:

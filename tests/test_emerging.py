@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from libpysal.weights import lat2W
 from scipy import stats
 
 from analysis.emerging import (
@@ -16,10 +15,11 @@ from analysis.emerging import (
     sensitivity_table,
     step_windows,
 )
+from analysis.hotspots import lattice_weights
 from geodata.release import DEFAULT_POLICY
 
 SIDE, STEPS = 12, 12
-WEIGHTS = lat2W(SIDE, SIDE, rook=False)
+WEIGHTS = lattice_weights(SIDE, SIDE)
 
 
 def block(row, col):

@@ -6,12 +6,11 @@ import itertools
 import numpy as np
 import pytest
 import shapely
-from libpysal.weights import lat2W
 
 from analysis.dataset import build_atlas_data
 from analysis.density import compute_density, default_bandwidth
 from analysis.filters import Filters
-from analysis.hotspots import classify_significance, compute_hotspots
+from analysis.hotspots import classify_significance, compute_hotspots, lattice_weights
 from analysis.priorities import describe_coverage, rank_outreach_gaps, recommend_sites
 from analysis.priorities_view import compute_priorities, rates_per_thousand
 from analysis.trends import block_series, campaign_periods, compare_periods
@@ -33,7 +32,7 @@ def lattice(cluster: bool, seed: int = 3) -> np.ndarray:
 
 
 def test_planted_cluster_is_hot_at_99_percent_after_fdr():
-    result = compute_hotspots(lattice(cluster=True), lat2W(N, N, rook=False), seed=1)
+    result = compute_hotspots(lattice(cluster=True), lattice_weights(N, N), seed=1)
     classes = result.classes.reshape(N, N)
     assert (classes[8:11, 8:11] == 3).all()
     assert result.labels[9 * N + 9] == "hot spot, 99 % confidence"
@@ -43,18 +42,18 @@ def test_planted_cluster_is_hot_at_99_percent_after_fdr():
 
 @pytest.mark.parametrize("seed", [3, 4, 5], ids=["seed3", "seed4", "seed5"])
 def test_uniform_field_has_no_hot_spot(seed):
-    result = compute_hotspots(lattice(cluster=False, seed=seed), lat2W(N, N, rook=False), seed=1)
+    result = compute_hotspots(lattice(cluster=False, seed=seed), lattice_weights(N, N), seed=1)
     assert not result.hot(0.90).any()
 
 
 def test_constant_and_empty_fields_have_nothing():
-    w = lat2W(5, 5, rook=False)
+    w = lattice_weights(5, 5)
     assert not compute_hotspots(np.full(25, 3.0), w).classes.any()
     assert not compute_hotspots(np.zeros(25), w).classes.any()
 
 
 def test_same_seed_same_result_and_inputs_untouched():
-    w = lat2W(N, N, rook=False)
+    w = lattice_weights(N, N)
     counts = lattice(cluster=True)
     before = (counts.copy(), dict(w.neighbors))
     a = compute_hotspots(counts, w, seed=7)
@@ -73,9 +72,9 @@ def test_fdr_is_stricter_than_raw_p_values():
 
 def test_hotspot_input_checks():
     with pytest.raises(ValueError, match="3 counts for 4 areas"):
-        compute_hotspots([1, 2, 3], lat2W(2, 2))
+        compute_hotspots([1, 2, 3], lattice_weights(2, 2))
     with pytest.raises(ValueError, match="permutations must be at least 1"):
-        compute_hotspots([1, 2, 3, 4], lat2W(2, 2), permutations=0)
+        compute_hotspots([1, 2, 3, 4], lattice_weights(2, 2), permutations=0)
 
 
 def test_ward_contiguity_of_toy_wards():
@@ -83,6 +82,13 @@ def test_ward_contiguity_of_toy_wards():
     neighbours = geography.ward_weights.neighbors
     assert sorted(neighbours[0]) == [1, 6, 7]  # a corner of the 6 x 4 block: queen neighbours
     assert len(neighbours[7]) == 8
+
+
+def test_lattice_weights_number_cells_row_by_row_with_queen_neighbours():
+    neighbours = lattice_weights(2, 3).neighbors  # 0 1 2 / 3 4 5
+    assert neighbours[0] == (1, 3, 4)
+    assert neighbours[2] == (1, 4, 5)
+    assert neighbours[4] == (0, 1, 2, 3, 5)
 
 
 # --------------------------------------------------------------------- density
