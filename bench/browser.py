@@ -119,6 +119,14 @@ class App:
         lines = self.timing.read_text().splitlines()
         return [(m["mark"], m["t"]) for m in map(json.loads, lines) if m]
 
+    def wait_for_mark(self, name: str, timeout_s: float = 900) -> None:
+        """Wait until the app has written the timing mark ``name``."""
+        deadline = time.time() + timeout_s
+        while not any(m == name for m, _ in self.marks()):
+            if time.time() > deadline:
+                raise RuntimeError(f"the app never wrote the mark {name!r}")
+            time.sleep(0.2)
+
     def rss_mb(self) -> tuple[int, int]:
         """Return the process's resident memory now and at its peak (MB)."""
         status = Path(f"/proc/{self.process.pid}/status").read_text().splitlines()

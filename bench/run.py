@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import folium
@@ -75,7 +76,11 @@ def prepare_home(n: int, wards: Path) -> tuple[Path, dict]:
             "rc = main(['import', sys.argv[1], '--kind', 'mixed']); "
             "print('BENCH', time.time() - t, "
             "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024); sys.exit(rc)")
-    out = sh(sys.executable, "-c", code, str(csv), env=env).stdout
+    # The upload limits (50 MB, 1M rows by default) are for people's files; the 1M-record
+    # demo file is larger, and an operator would raise them the same way.
+    limits = {"ATLAS_MAX_UPLOAD_BYTES": str(max(csv.stat().st_size + 1, 50_000_000)),
+              "ATLAS_MAX_ROWS": str(max(n, 1_000_000))}
+    out = sh(sys.executable, "-c", code, str(csv), env={**env, **limits}).stdout
     seconds, peak = out.split("BENCH")[1].split()
     read = ("import sys, time, pandas; t = time.time(); pandas.read_csv(sys.argv[1]); "
             "print(time.time() - t)")
@@ -187,15 +192,14 @@ def main() -> None:
             row.update(server_timing(home, repeats=11 if args.quick else 31))
             row["raw_heatmap"] = browse(ROOT / "bench" / "raw_points_app.py", home, "/", 1,
                                         min(clicks, len(PRESETS)), browser)
-            if load_test and n == sizes[-1]:
-                from bench import concurrency
-
-                browser.close()
-                results["concurrency"] = concurrency.load_test(
-                    home, sessions=10, seconds=args.load_seconds)
-                results["two_servers"] = concurrency.two_servers(home, wards)
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             results["sizes"][str(n)] = row
+            OUT.mkdir(parents=True, exist_ok=True)  # what is measured so far survives a crash
+            (OUT / "results.json").write_text(json.dumps(results, indent=2))
+            if load_test and n == sizes[-1]:
+                browser.close()
+                results.update(_many_planners(home, wards, args.load_seconds))
+                (OUT / "results.json").write_text(json.dumps(results, indent=2))
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             if (home / "numba-cache").exists():
                 shutil.copytree(home / "numba-cache", KERNELS, dirs_exist_ok=True)
             shutil.rmtree(home, ignore_errors=True)
@@ -206,6 +210,22 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
     print(report(results))
+
+
+def _many_planners(home: Path, wards: Path, seconds: float) -> dict:
+    """Run the load test and the two-server check in a thread of their own.
+
+    They drive their own browsers (async and sync Playwright), which cannot run inside this
+    thread's sync Playwright loop.
+    """
+    from bench import concurrency
+
+    def run() -> dict:
+        return {"concurrency": concurrency.load_test(home, sessions=10, seconds=seconds),
+                "two_servers": concurrency.two_servers(home, wards)}
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 def write_readme(text: str) -> None:
@@ -230,6 +250,11 @@ def browse_views(script: Path, home: Path, views: list[tuple[str, int]], clicks:
         for i, (suffix, minimum) in enumerate(views):
             context, page = open_page(browser, app.url + suffix, minimum)
             cold = time.time() - app.started
+            if script.name == "app.py":
+                # Clicks are timed once the background compile of the statistics' kernels
+                # after the first map (dashboard/cache.py) is over: that happens once per
+                # start, and is counted in the cold start and the Priorities first visit.
+                app.wait_for_mark(WARM_MARK)
             rows, payloads = measure_clicks(page, app, clicks)
             context.close()
             stages = {k: _median([r[k] for r in rows]) for k in STAGES}
@@ -242,6 +267,7 @@ def browse_views(script: Path, home: Path, views: list[tuple[str, int]], clicks:
     return out
 
 
+WARM_MARK = "statistics warm"  # written by dashboard/cache.py's warm-up thread
 VIEWS = (("atlas_wards", "wards, referrals"), ("atlas_grid", "250 m grid, referrals"),
          ("atlas_default", "default view (referrals + outreach)"))
 

@@ -21,6 +21,7 @@ from analysis.filters import Filters
 from analysis.hotspots import enable_kernel_cache, warm_up
 from analysis.outlook import NextWeek, next_week_summary
 from analysis.priorities_view import Priorities, compute_priorities
+from dashboard import timing
 from dashboard.maps import MapGeometry, build_map_geometry
 from geodata.geography import Geography, build_geography
 from geodata.release import ID_HASH_KEY_ENV, load_geomask_key, load_secret_key
@@ -160,6 +161,7 @@ def warm_up_statistics() -> threading.Thread:
     def compile_kernels() -> None:
         enable_kernel_cache(private_folder(settings().home) / "numba-cache")
         warm_up()
+        timing.mark("statistics warm")
 
     thread = threading.Thread(target=compile_kernels, name="esda-warm-up", daemon=True)
     thread.start()
