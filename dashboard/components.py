@@ -40,19 +40,32 @@ def render_access_banner(access: Access) -> None:
 
 
 def render_kpis(view: MapView) -> None:
-    """Show the KPI row: referrals (released), outreach activities, wards with activity."""
-    cols = st.columns(3)
-    cols[0].metric(
-        "Referrals",
-        view.referrals_total if view.referrals_total is not None else "not shown",
-        help=" ".join(DEFAULT_POLICY.describe()[:2]),
+    """Show the KPI row: referrals (released), outreach activities, wards with activity.
+
+    One HTML element rather than a row of ``st.metric`` columns: the row is redrawn on every
+    filter click, before the map, and seven elements cost the browser about 70 ms a click
+    (docs/architecture.md, "One filter click"). The referrals' note says why they are not exact.
+    """
+    figures = (
+        ("Referrals", view.referrals_total if view.referrals_total is not None else "not shown",
+         "Released: never the exact count."),
+        ("Outreach activities",
+         f"{view.outreach_total:,}" if view.outreach_total is not None else "not shown", ""),
+        ("Wards with activity", f"{view.wards_with_activity} of {len(view.wards.codes)}", ""),
     )
-    cols[1].metric(
-        "Outreach activities",
-        f"{view.outreach_total:,}" if view.outreach_total is not None else "not shown",
-    )
-    cols[2].metric(
-        "Wards with activity", f"{view.wards_with_activity} of {len(view.wards.codes)}"
+    st.html(
+        "<style>.atlas-kpis{display:flex;flex-wrap:wrap;gap:1rem 3rem;margin:0}"
+        ".atlas-kpis dt{font-size:.875rem}.atlas-kpis dd{margin:0}"
+        ".atlas-kpi-value{font-size:2.25rem;line-height:1.2}"
+        ".atlas-kpi-note{font-size:.8rem;opacity:.75}</style><dl class=\"atlas-kpis\">"
+        + "".join(
+            f"<div><dt>{html.escape(label)}</dt>"
+            f'<dd class="atlas-kpi-value">{html.escape(str(value))}</dd>'
+            + (f'<dd class="atlas-kpi-note">{html.escape(note)}</dd>' if note else "")
+            + "</div>"
+            for label, value, note in figures
+        )
+        + "</dl>"
     )
 
 

@@ -1,5 +1,10 @@
 """The Export panel under the map: prepare every format, download each, audit each.
 
+The panel is drawn only while its expander is open (the Map page), so a filter click does
+not redraw the form. Streamlit forgets a widget's value once it is not drawn, so what the
+planner typed or chose here is kept under its own key and given back when the panel opens
+again: closing the panel loses nothing.
+
 A prepared file is released: Streamlit serves it under ``/media/`` whether or not its
 button is clicked. So preparing writes one ``export`` entry per file in the audit log (who,
 role, format, filters, marking), and a click adds a ``download`` entry.
@@ -18,11 +23,22 @@ from exports.snapshot import MAX_NOTES, MAX_TITLE
 from geodata.settings import load_settings
 
 _FILES = "_export_files"
+TRACK_VIEW = "x_track_view"  # read by the Map page before it draws the map
+
+
+def _kept(widget, label: str, key: str, default, **kwargs):
+    """Draw ``widget`` with the value it had when the panel was last open."""
+    kept = f"_kept_{key}"
+    st.session_state.setdefault(kept, default)
+    if key not in st.session_state:  # forgotten while the panel was closed
+        st.session_state[key] = st.session_state[kept]
+    value = widget(label, key=key, **kwargs)
+    st.session_state[kept] = value
+    return value
 
 
 def render_export_panel(
     data: AtlasData,
-    geometry: maps.MapGeometry,
     filters: Filters,
     *,
     cell_size: int | None,
@@ -35,8 +51,6 @@ def render_export_panel(
     Parameters
     ----------
     data : AtlasData
-    geometry : MapGeometry
-        Not used: the exports draw from the geography (kept for the map page's call).
     filters : Filters
     cell_size : int or None
         The grid layer shown, if any.
@@ -46,22 +60,27 @@ def render_export_panel(
     access : Access
         Who is exporting (audit log; viewers get outreach per ward only).
     """
-    st.subheader("Export this view")
     st.caption(
         "Snapshots for briefings: a print-quality PNG, a PDF pack with the figures and the "
         "priorities, an HTML map that opens without internet, and the figures as CSV or "
         "GeoJSON. They hold the same released figures as the page, never individual records."
     )
-    title = st.text_input("Title of the briefing", value=exports.TITLE, max_chars=MAX_TITLE,
-                          key="x_title")
-    notes = st.text_area("Notes for the briefing (printed in the PDF and the HTML)",
-                         max_chars=MAX_NOTES, key="x_notes")
+    _kept(st.toggle, "Use the map's current view for exports", TRACK_VIEW, False,
+          help="Off: exports frame the selected wards, and panning the map costs nothing. "
+          "On: every pan or zoom tells the server the new view.")
+    title = _kept(st.text_input, "Title of the briefing", "x_title", exports.TITLE,
+                  max_chars=MAX_TITLE)
+    notes = _kept(st.text_area, "Notes for the briefing (printed in the PDF and the HTML)",
+                  "x_notes", "", max_chars=MAX_NOTES)
     left, middle, right = st.columns(3)
-    marking = left.text_input("Marking", value=load_settings().marking, key="x_marking")
-    dpi = middle.select_slider("PNG resolution (dpi)", [100, 150, 200, 300], value=200,
-                               key="x_dpi")
-    ward_pages = right.checkbox("PDF: a page for each selected ward", key="x_ward_pages",
-                                disabled=not filters.wards)
+    with left:
+        marking = _kept(st.text_input, "Marking", "x_marking", load_settings().marking)
+    with middle:
+        dpi = _kept(st.select_slider, "PNG resolution (dpi)", "x_dpi", 200,
+                    options=[100, 150, 200, 300])
+    with right:
+        ward_pages = _kept(st.checkbox, "PDF: a page for each selected ward", "x_ward_pages",
+                           False, disabled=not filters.wards)
     wanted = (data.version, filters, cell_size, extent, marking, dpi, ward_pages, basemap.name,
               title, notes)
     if st.button("Prepare the downloads", key="x_prepare", type="primary"):

@@ -7,7 +7,7 @@ from analysis.classes import LegendEntry, LegendSection, classify_counts, classi
 from analysis.views import compute_map_view
 from dashboard import auth, cache, components, maps, sidebar, timing, view_state
 from dashboard.context_layers import build_context_layers
-from dashboard.export_panel import render_export_panel
+from dashboard.export_panel import TRACK_VIEW, render_export_panel
 from geodata.escaping import escape_markdown
 from geodata.schema import OUTREACH
 from geodata.ward_figures import POPULATION
@@ -68,11 +68,8 @@ context, context_legend, credits = build_context_layers(state, data, view, geome
 layers += context
 legend += context_legend
 
-track = st.toggle(
-    "Use the map's current view for exports", key="x_track_view",
-    help="Off: exports frame the selected wards, and panning the map costs nothing. On: "
-    "every pan or zoom tells the server the new view.",
-)
+# Set in the export panel, drawn under the map (its previous value is read here).
+track = bool(st.session_state.get(TRACK_VIEW))
 tall = st.toggle("Taller map", key="x_tall_map")
 map_col, legend_col = st.columns([3, 1])
 with map_col:
@@ -91,17 +88,25 @@ with legend_col:
     st.subheader("Legend")
     components.render_legend(legend)
 
-st.subheader("Figures shown on the map")
-table = components.area_table(view, use_cells=bool(state.cell_size),
-                              rates=classified.class_labels if by_rate else None)
-if state.cell_size:  # hundreds of cells: a scrolling grid
-    st.dataframe(table, hide_index=True, width="stretch", key="map_table")
-else:  # the wards: a plain HTML table, light to redraw and read by screen readers
-    st.table(table.set_index(table.columns[0]))
+# Drawn only while open: a filter click then redraws the map and legend, not the table
+# and the export form (docs/architecture.md, "One filter click").
+figures = st.expander("Figures shown on the map, as a table", key="x_figures_open",
+                      on_change="rerun")
+if figures.open:
+    with figures:
+        table = components.area_table(view, use_cells=bool(state.cell_size),
+                                      rates=classified.class_labels if by_rate else None)
+        if state.cell_size:  # hundreds of cells: a scrolling grid
+            st.dataframe(table, hide_index=True, width="stretch", key="map_table")
+        else:  # the wards: a plain HTML table, light to redraw and read by screen readers
+            st.table(table.set_index(table.columns[0]))
 components.render_disclosure_note()
-render_export_panel(
-    data, geometry, filters, cell_size=state.cell_size, basemap=basemap,
-    extent=maps.extent_from_bounds((returned or {}).get("bounds")) if track else None,
-    access=auth.current_access(),
-)
+export = st.expander("Export this view", key="x_export_open", on_change="rerun")
+if export.open:
+    with export:
+        render_export_panel(
+            data, filters, cell_size=state.cell_size, basemap=basemap,
+            extent=maps.extent_from_bounds((returned or {}).get("bounds")) if track else None,
+            access=auth.current_access(),
+        )
 components.render_attribution(basemap, extra=credits)

@@ -16,7 +16,7 @@ from exports.html import render_html
 from geodata.demo import generate_demo
 from geodata.geography import build_geography
 from geodata.release import snap_to_weeks
-from tests.e2e.test_map_page import ARTIFACTS, OUTREACH_FILL, rerun, ward_paths
+from tests.e2e.test_map_page import ARTIFACTS, OUTREACH_FILL, open_expander, rerun, ward_paths
 from tests.helpers import toy_wards, with_record_keys
 
 
@@ -56,6 +56,7 @@ def test_html_snapshot_draws_the_wards_with_the_network_blocked(browser, tmp_pat
 def test_each_download_button(atlas_server, page):
     page.goto(f"{atlas_server.url}/?wards=E05013630,E05013631")
     assert ward_paths(page, 2) == 2
+    open_expander(page, "Export this view")
     page.get_by_role("button", name="Prepare the downloads").click()
     page.get_by_role("button", name="Download PNG").wait_for(timeout=120_000)
     files = {}

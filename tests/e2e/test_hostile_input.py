@@ -4,13 +4,14 @@ import io
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from geodata.cli import main as geodata_cli
 from geodata.projection import to_lonlat
 from geodata.settings import load_settings
 from geodata.wards import save_wards
 from tests.e2e.conftest import AtlasServer
-from tests.e2e.test_map_page import map_frame, rerun, wait_until_idle, ward_paths
+from tests.e2e.test_map_page import map_frame, open_expander, rerun, wait_until_idle, ward_paths
 from tests.helpers import toy_wards, ward_centre
 
 PAYLOADS = [
@@ -68,6 +69,8 @@ def test_hostile_text_never_runs(hostile_server, page):
             for area in frame.locator("path.leaflet-interactive").all()[:6]:
                 area.hover(force=True)
             assert "<script>" in frame.content().replace("&lt;script&gt;", "<script>")
+            open_expander(page, "Figures shown on the map, as a table")  # the names again
+            expect(page.locator('[data-testid="stTable"] tbody tr')).to_have_count(24)
         assert_nothing_ran(page)
     assert dialogs == []
 
@@ -75,6 +78,7 @@ def test_hostile_text_never_runs(hostile_server, page):
 def test_exports_neutralise_formulas(hostile_server, page):
     page.goto(hostile_server.url)
     assert ward_paths(page, 24) == 24
+    open_expander(page, "Export this view")
     page.get_by_role("button", name="Prepare the downloads").click()
     page.get_by_role("button", name="Download CSV").wait_for(timeout=120_000)
     with rerun(page), page.expect_download() as info:  # its audit entry reruns the page

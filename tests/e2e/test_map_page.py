@@ -50,6 +50,12 @@ def rerun(page, timeout: float | None = None):
     page.wait_for_function(_RERUN_DONE, timeout=timeout)
 
 
+def open_expander(page, label: str) -> None:
+    """Open a section the Map page draws only while it is open, and wait for its run."""
+    with rerun(page):
+        page.get_by_text(label, exact=True).click()
+
+
 def map_frame(page):
     """Return the map component's frame once it has loaded the component's page."""
     frame = page.wait_for_selector(MAP_IFRAME).content_frame()
@@ -65,9 +71,12 @@ def ward_paths(page, expected: int) -> int:
     return areas.count()
 
 
+KPI_VALUES = '.atlas-kpi-value, [data-testid="stMetricValue"]'  # the Map's row, the import's
+
+
 def kpis(page) -> list[str]:
-    page.wait_for_selector('[data-testid="stMetricValue"]')
-    return [e.inner_text() for e in page.query_selector_all('[data-testid="stMetricValue"]')]
+    page.wait_for_selector(KPI_VALUES)
+    return [e.inner_text() for e in page.query_selector_all(KPI_VALUES)]
 
 
 def pick_option(page, label: str, option: str):
@@ -113,6 +122,29 @@ def test_map_page_draws_wards_and_follows_filters(atlas_server, page):
     # with the basemap off nothing is asked of any host but the app's own
     hosts = {urlsplit(u).netloc for u in requests if u.startswith("http")}
     assert hosts == {urlsplit(atlas_server.url).netloc}
+
+
+def test_table_and_export_form_are_drawn_when_opened_and_keep_what_was_typed(atlas_server,
+                                                                           page):
+    page.goto(f"{atlas_server.url}/?wards=E05013630,E05013631")
+    assert ward_paths(page, 2) == 2
+    table = page.locator('[data-testid="stTable"]')
+    notes = page.get_by_label("Notes for the briefing (printed in the PDF and the HTML)")
+    assert table.count() == 0 and notes.count() == 0  # closed: not drawn on a filter click
+
+    open_expander(page, "Figures shown on the map, as a table")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    assert "Toy Ward 3" in table.inner_text() and "Toy Ward 4" in table.inner_text()
+
+    open_expander(page, "Export this view")
+    with rerun(page):
+        notes.fill("Night shift at the car wash")
+        notes.press("Control+Enter")
+    open_expander(page, "Export this view")  # closed again: the form is gone from the page
+    expect(notes).to_have_count(0)
+    pick_option(page, "Dates", "Campaign week")
+    open_expander(page, "Export this view")
+    expect(notes).to_have_value("Night shift at the car wash")  # nothing typed is lost
 
 
 def referral_locations():

@@ -59,6 +59,6 @@ def test_out_of_range_dates_in_a_link_fall_back_with_a_notice(markdown_server, p
         '[data-testid="stAlert"]:has-text("outside the data"), [data-testid="stException"]'
     )
     outcome.first.wait_for()
-    page.locator('[data-testid="stMetricValue"]').first.wait_for()
+    page.locator('.atlas-kpi-value').first.wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlert"]:has-text("outside the data")').count() == 1

@@ -7,7 +7,7 @@ from pypdf import PdfReader
 
 from geodata.wards import save_wards
 from tests.e2e.conftest import AtlasServer
-from tests.e2e.test_map_page import rerun, wait_until_idle, ward_paths
+from tests.e2e.test_map_page import open_expander, rerun, wait_until_idle, ward_paths
 from tests.helpers import toy_wards
 
 MASKED = "location masked"
@@ -27,6 +27,7 @@ def test_a_viewers_map_and_pdf_pack_have_no_outreach_points(viewer_server, page)
     assert ward_paths(page, 2) == 2
     assert "viewer role" in page.content()
     assert MASKED not in page.content()  # the legend speaks of outreach per ward
+    open_expander(page, "Export this view")
     with rerun(page):
         page.get_by_text("PDF: a page for each selected ward").click()
     page.get_by_role("button", name="Prepare the downloads").click()
