@@ -1,7 +1,8 @@
 """Benchmark the atlas against the floor and the raw-point approach, in one run (issue 12).
 
 ``python -m bench.run [--quick]`` (``make bench`` / ``make bench-quick``) generates synthetic
-records with the demo generator at 10k, 100k and 1M (quick: 10k and 100k), imports them
+records with the demo generator at 10k, 100k and 1M (quick: 10k and 100k, and the default
+view timed without a restart), imports them
 (timed against ``pandas.read_csv`` of the same file), and then, on this machine, side by
 side:
 
@@ -184,11 +185,16 @@ def main() -> None:
                 results["floor"] = browse(ROOT / "bench" / "floor_app.py", home, "/", 24,
                                           clicks, browser)
             # First start ever (builds and saves the index), then wards and grid.
-            row["atlas_wards"], row["atlas_grid"] = browse_views(
-                atlas, home, [("/?kinds=referral", 24), ("/?kinds=referral&layer=grid-250", 100)],
-                clicks, browser)
-            # A restart (loads the saved index): the default view, referrals and outreach.
-            (row["atlas_default"],) = browse_views(atlas, home, [("/", 24)], clicks, browser)
+            views = [("/?kinds=referral", 24), ("/?kinds=referral&layer=grid-250", 100)]
+            if args.quick:  # the default view in the same start: a restart costs ~30 s
+                row["atlas_wards"], row["atlas_grid"], row["atlas_default"] = browse_views(
+                    atlas, home, [*views, ("/", 24)], clicks, browser)
+            else:
+                row["atlas_wards"], row["atlas_grid"] = browse_views(atlas, home, views, clicks,
+                                                                     browser)
+                # A restart (loads the saved index): the default view, referrals and outreach.
+                (row["atlas_default"],) = browse_views(atlas, home, [("/", 24)], clicks,
+                                                       browser)
             row.update(server_timing(home, repeats=11 if args.quick else 31))
             row["raw_heatmap"] = browse(ROOT / "bench" / "raw_points_app.py", home, "/", 1,
                                         min(clicks, len(PRESETS)), browser)
@@ -331,10 +337,15 @@ def report(results: dict) -> str:
            f"{big['atlas_wards']['payload_kb']} vs {big['raw_heatmap']['payload_kb']} KB = "
            f"1/{_fmt(r)}", r is not None and r >= 20)
     limit = 1.5 * floor["cold_start_s"] + 2
-    target("cold start → first map after a restart ≤ 1.5× the floor's + 2 s",
-           f"{big['atlas_default']['cold_start_s']} s (floor {floor['cold_start_s']} s; "
-           f"first start ever, building the index: {big['atlas_wards']['cold_start_s']} s)",
-           big["atlas_default"]["cold_start_s"] <= limit)
+    restart = big["atlas_default"]["cold_start_s"]
+    if restart is None:  # a quick run: no restart, only the first start ever
+        target("cold start → first map after a restart ≤ 1.5× the floor's + 2 s",
+               f"not run (quick run); first start ever, building the index: "
+               f"{big['atlas_wards']['cold_start_s']} s (floor {floor['cold_start_s']} s)", None)
+    else:
+        target("cold start → first map after a restart ≤ 1.5× the floor's + 2 s",
+               f"{restart} s (floor {floor['cold_start_s']} s; first start ever, building "
+               f"the index: {big['atlas_wards']['cold_start_s']} s)", restart <= limit)
     r = _ratio(big["priorities_first_s"], big["priorities_warm_s"])
     target("Priorities first visit ≤ 3× a warm visit (after the start-up warm-up)",
            f"{big['priorities_first_s']} s vs {big['priorities_warm_s']} s = {_fmt(r, '×')}"
