@@ -161,6 +161,28 @@ def test_failed_import_leaves_nothing(store_url):
     assert store.list_datasets() == [] and len(store.load_records()) == 0
 
 
+def _index_names(store) -> set[str]:
+    return {ix["name"] for ix in sa.inspect(store.engine).get_indexes("records")}
+
+
+def test_a_first_import_keeps_the_indexes_even_when_it_fails(store_url):
+    # A first import builds the indexes after its rows (geodata/store/bulk.py): they must be
+    # there afterwards, and still there when the import fails part-way.
+    store = Store(store_url)
+    expected = {"ix_records_dataset", "ix_records_hash"}
+    assert _index_names(store) == expected
+    broken = records(3)
+    broken.loc[2, "kind"] = None
+    with pytest.raises(Exception):  # noqa: B017 - the driver's own integrity error
+        add(store, broken)
+    assert _index_names(store) == expected
+    first = add(store, records(3))
+    assert _index_names(store) == expected
+    add(store, records(2))  # into a table that has rows: indexes kept throughout
+    assert _index_names(store) == expected
+    assert len(store.load_records()) == 5 and first in {d.id for d in store.list_datasets()}
+
+
 KILL_SCRIPT = textwrap.dedent(
     """
     import sys, time
