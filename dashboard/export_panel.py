@@ -23,7 +23,14 @@ from exports.snapshot import MAX_NOTES, MAX_TITLE
 from geodata.settings import load_settings
 
 _FILES = "_export_files"
-TRACK_VIEW = "x_track_view"  # read by the Map page before it draws the map
+PANEL = "x_export_open"  # the Map page's expander around the panel
+_TRACK_VIEW = "x_track_view"
+
+
+def tracking_view() -> bool:
+    """Whether the open panel asks for the map's current view (read before the map is drawn)."""
+    return bool(st.session_state.get(PANEL)) and bool(
+        st.session_state.get(f"_kept_{_TRACK_VIEW}"))
 
 
 def _kept(widget, label: str, key: str, default, **kwargs):
@@ -65,7 +72,7 @@ def render_export_panel(
         "priorities, an HTML map that opens without internet, and the figures as CSV or "
         "GeoJSON. They hold the same released figures as the page, never individual records."
     )
-    _kept(st.toggle, "Use the map's current view for exports", TRACK_VIEW, False,
+    _kept(st.toggle, "Use the map's current view for exports", _TRACK_VIEW, False,
           help="Off: exports frame the selected wards, and panning the map costs nothing. "
           "On: every pan or zoom tells the server the new view.")
     title = _kept(st.text_input, "Title of the briefing", "x_title", exports.TITLE,

@@ -7,7 +7,7 @@ from analysis.classes import LegendEntry, LegendSection, classify_counts, classi
 from analysis.views import compute_map_view
 from dashboard import auth, cache, components, maps, sidebar, timing, view_state
 from dashboard.context_layers import build_context_layers
-from dashboard.export_panel import TRACK_VIEW, render_export_panel
+from dashboard.export_panel import PANEL, render_export_panel, tracking_view
 from geodata.escaping import escape_markdown
 from geodata.schema import OUTREACH
 from geodata.ward_figures import POPULATION
@@ -68,8 +68,7 @@ context, context_legend, credits = build_context_layers(state, data, view, geome
 layers += context
 legend += context_legend
 
-# Set in the export panel, drawn under the map (its previous value is read here).
-track = bool(st.session_state.get(TRACK_VIEW))
+track = tracking_view()  # a switch in the export panel, drawn under the map
 tall = st.toggle("Taller map", key="x_tall_map")
 map_col, legend_col = st.columns([3, 1])
 with map_col:
@@ -101,7 +100,7 @@ if figures.open:
         else:  # the wards: a plain HTML table, light to redraw and read by screen readers
             st.table(table.set_index(table.columns[0]))
 components.render_disclosure_note()
-export = st.expander("Export this view", key="x_export_open", on_change="rerun")
+export = st.expander("Export this view", key=PANEL, on_change="rerun")
 if export.open:
     with export:
         render_export_panel(

@@ -145,6 +145,13 @@ def test_table_and_export_form_are_drawn_when_opened_and_keep_what_was_typed(atl
     pick_option(page, "Dates", "Campaign week")
     open_expander(page, "Export this view")
     expect(notes).to_have_value("Night shift at the car wash")  # nothing typed is lost
+    switch = page.get_by_role("switch", name="Use the map's current view for exports")
+    with rerun(page):
+        page.get_by_text("Use the map's current view for exports").click()  # its label
+    expect(switch).to_be_checked()
+    open_expander(page, "Export this view")
+    open_expander(page, "Export this view")
+    expect(switch).to_be_checked()  # the switch, too, is as it was left
 
 
 def referral_locations():
