@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import role_for
 from geodata.escaping import escape_markdown
+from tests.test_app import shows_figures
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 SECRETS = {
@@ -56,13 +57,13 @@ def test_signed_out_sees_only_the_sign_in_screen(atlas_home):
     at = signed_in({"is_logged_in": False})
     assert not at.exception
     assert [b.key for b in at.button] == ["auth_sign_in"]
-    assert not at.metric and not at.dataframe
+    assert not shows_figures(at) and not at.dataframe
 
 
 def test_unlisted_account_is_refused(atlas_home):
     at = signed_in({"is_logged_in": True, "email": "someone@example.com"})
     assert "not on the atlas's allowlist" in at.error[0].value
-    assert [b.key for b in at.button] == ["auth_sign_out"] and not at.metric
+    assert [b.key for b in at.button] == ["auth_sign_out"] and not shows_figures(at)
 
 
 def test_viewer_sees_aggregates_only(atlas_home):
@@ -104,10 +105,10 @@ def test_roles_from_the_allowlist():
 
 def test_idle_session_is_signed_out(atlas_home):
     at = signed_in(VIEWER)
-    assert at.metric
+    assert shows_figures(at)
     at.session_state["_atlas_last_seen"] = time.time() - 31 * 60
     at.run()
-    assert not at.metric  # stopped before any page ran
+    assert not shows_figures(at)  # stopped before any page ran
 
 
 @pytest.mark.parametrize("user", [VIEWER, ANALYST], ids=["viewer", "analyst"])

@@ -1,5 +1,6 @@
 """The pages, driven through Streamlit's AppTest (no browser)."""
 
+import html
 import re
 from pathlib import Path
 
@@ -25,10 +26,22 @@ def run_app(query=None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if query:
         at.query_params.update(query)
+    at.session_state["x_figures_open"] = True  # the Map page's table, drawn only when open
     return at.run()
 
 
+def shows_figures(at: AppTest) -> bool:
+    """Whether the run drew any figures: the Map page's KPI row or an st.metric."""
+    return bool(at.metric) or any("atlas-kpi-value" in e.proto.body for e in at.get("html"))
+
+
 def metric(at: AppTest, label: str) -> str:
+    """A figure by its label: the Map page's KPI row (one HTML element) or an st.metric."""
+    for element in at.get("html"):
+        found = re.search(rf"<dt>{re.escape(label)}</dt><dd class=\"atlas-kpi-value\">([^<]*)<",
+                          element.proto.body)
+        if found:
+            return html.unescape(found.group(1))
     return next(m.value for m in at.metric if m.label == label)
 
 

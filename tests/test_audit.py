@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import exports
+from dashboard.export_panel import PANEL
 from geodata.cli import main
 from geodata.schema import BARNET_WARD_CODES
 from geodata.settings import load_settings
@@ -27,7 +28,9 @@ def entries(settings) -> list[dict]:
 
 
 def test_preparing_the_downloads_audits_every_file_without_a_click(atlas_home):
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state[PANEL] = True  # the export panel is drawn only while open
+    at.run()
     assert not at.exception
     at.button(key="x_prepare").click().run()
     assert not at.exception
