@@ -29,13 +29,16 @@ _TRACK_VIEW = "x_track_view"
 
 def tracking_view() -> bool:
     """Whether the open panel asks for the map's current view (read before the map is drawn)."""
-    return bool(st.session_state.get(PANEL)) and bool(
-        st.session_state.get(f"_kept_{_TRACK_VIEW}"))
+    return bool(st.session_state.get(PANEL)) and bool(st.session_state.get(_kept_key(_TRACK_VIEW)))
+
+
+def _kept_key(key: str) -> str:
+    return f"_kept_{key}"  # a plain key: Streamlit keeps it while the widget is not drawn
 
 
 def _kept(widget, label: str, key: str, default, **kwargs):
     """Draw ``widget`` with the value it had when the panel was last open."""
-    kept = f"_kept_{key}"
+    kept = _kept_key(key)
     st.session_state.setdefault(kept, default)
     if key not in st.session_state:  # forgotten while the panel was closed
         st.session_state[key] = st.session_state[kept]
