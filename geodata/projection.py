@@ -2,11 +2,17 @@
 
 Building a :class:`pyproj.Transformer` costs tens of milliseconds, so each pair of
 coordinate systems gets one per process (:func:`transformer`), shared by every caller.
+
+pyproj keeps the PROJ object behind a transformer per thread and builds it again in each
+new thread (about 50 ms here). Streamlit runs every rerun in a new thread, so a filter click
+paid that again each time. :func:`to_lonlat` and :func:`to_metric` therefore run their
+transforms on one long-lived thread, where it is built once.
 """
 
 from __future__ import annotations
 
 import functools
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -31,13 +37,20 @@ def transformer(source: str, target: str) -> Transformer:
     return Transformer.from_crs(source, target, always_xy=True)
 
 
+_PROJ_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-proj")
+
+
+def _transform(source: str, target: str, a: ArrayLike, b: ArrayLike
+               ) -> tuple[np.ndarray, np.ndarray]:
+    run = transformer(source, target).transform
+    return _PROJ_THREAD.submit(run, np.asarray(a), np.asarray(b)).result()
+
+
 def to_lonlat(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Turn British National Grid eastings and northings into longitudes and latitudes."""
-    lon, lat = transformer(CRS_METRIC, CRS_WGS84).transform(np.asarray(x), np.asarray(y))
-    return lon, lat
+    return _transform(CRS_METRIC, CRS_WGS84, x, y)
 
 
 def to_metric(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Turn longitudes and latitudes into British National Grid eastings and northings."""
-    x, y = transformer(CRS_WGS84, CRS_METRIC).transform(np.asarray(lon), np.asarray(lat))
-    return x, y
+    return _transform(CRS_WGS84, CRS_METRIC, lon, lat)

@@ -1,6 +1,7 @@
 """Every setting is read in one place, and the shared helpers give the same answers."""
 
 import ast
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +102,30 @@ def test_transformers_are_built_once_and_round_trip():
     assert -0.3 < lon[0] < -0.1 and 51.5 < lat[0] < 51.7
     x, y = to_metric(lon, lat)
     np.testing.assert_allclose([x[0], y[0]], [530000.0, 190000.0], atol=1e-6)
+
+
+def test_transforms_from_new_threads_run_on_one_thread(monkeypatch):
+    # pyproj builds its PROJ object again in every new thread (tens of ms), and Streamlit
+    # runs each rerun in a new thread: the transforms must all run on one long-lived thread.
+    ran_on = []
+    for source, target in (("EPSG:27700", "EPSG:4326"), ("EPSG:4326", "EPSG:27700")):
+        t = transformer(source, target)
+        monkeypatch.setattr(t, "transform", lambda *a, _run=t.transform, **k: (
+            ran_on.append(threading.get_ident()), _run(*a, **k))[1])
+    callers, results = [], []
+
+    def call():
+        callers.append(threading.get_ident())
+        lon, lat = to_lonlat([530000.0], [190000.0])
+        results.append(to_metric(lon, lat))
+
+    for _ in range(3):
+        thread = threading.Thread(target=call)
+        thread.start()
+        thread.join()
+    assert len(ran_on) == 6 and len(set(ran_on)) == 1 and not set(ran_on) & set(callers)
+    for x, y in results:
+        np.testing.assert_allclose([x[0], y[0]], [530000.0, 190000.0], atol=1e-6)
 
 
 def test_ward_names_by_code_follow_the_wards():
