@@ -69,6 +69,8 @@ WATCH = """() => {
                                                  attributes: true});
   return false;
 }"""
+# The atlas's Map page draws its own live map component; the floor and the HeatMap, st_folium.
+MAP_COMPONENTS = ("live_map", "st_folium")
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
 DRAWN = """() => document.querySelectorAll('path.leaflet-interactive').length
   + 1000 * document.querySelectorAll('.leaflet-overlay-pane canvas').length"""
@@ -146,7 +148,7 @@ class App:
 def map_frame(page, timeout_s: float = 60):
     deadline = time.time() + timeout_s
     while time.time() < deadline:
-        frames = [f for f in page.frames if "st_folium" in f.url]
+        frames = [f for f in page.frames if any(n in f.url for n in MAP_COMPONENTS)]
         if frames:
             return frames[0]
         page.wait_for_timeout(50)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.browser import IDLE, INIT, PRESETS, WATCH, App
+from bench.browser import IDLE, INIT, MAP_COMPONENTS, PRESETS, WATCH, App
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
@@ -41,7 +41,7 @@ KPI = ".atlas-kpi-value"  # the Map page's figures (dashboard/components.py, ren
 async def _frame(page, timeout_s: float = 120):
     deadline = time.time() + timeout_s
     while time.time() < deadline:
-        frames = [f for f in page.frames if "st_folium" in f.url]
+        frames = [f for f in page.frames if any(n in f.url for n in MAP_COMPONENTS)]
         if frames:
             return frames[0]
         await page.wait_for_timeout(100)

@@ -60,17 +60,22 @@ def install_assets(target: Path = VENDOR_DIR) -> Path:
     return target
 
 
+def leaflet_url(name: str) -> str:
+    """Return the URL of a Leaflet file (``leaflet.js``, ``leaflet.css``) from a component."""
+    return f"{_FROM_COMPONENT}/{_version_dir('leaflet')}/{name}"
+
+
 def leaflet_js() -> list[tuple[str, str]]:
     """Return folium-style ``(name, url)`` pairs for the JavaScript the map needs."""
     return [
-        ("leaflet", f"{_FROM_COMPONENT}/{_version_dir('leaflet')}/leaflet.js"),
+        ("leaflet", leaflet_url("leaflet.js")),
         ("jquery", f"{_FROM_COMPONENT}/{_version_dir('jquery')}/jquery.min.js"),
     ]
 
 
 def leaflet_css() -> list[tuple[str, str]]:
     """Return folium-style ``(name, url)`` pairs for the stylesheets the map needs."""
-    return [("leaflet_css", f"{_FROM_COMPONENT}/{_version_dir('leaflet')}/leaflet.css")]
+    return [("leaflet_css", leaflet_url("leaflet.css"))]
 
 
 if __name__ == "__main__":

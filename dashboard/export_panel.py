@@ -28,8 +28,14 @@ _TRACK_VIEW = "x_track_view"
 
 
 def tracking_view() -> bool:
-    """Whether the open panel asks for the map's current view (read before the map is drawn)."""
-    return bool(st.session_state.get(PANEL)) and bool(st.session_state.get(_kept_key(_TRACK_VIEW)))
+    """Whether the open panel asks for the map's current view (read before the map is drawn).
+
+    The switch's own value when Streamlit has it (on the rerun its click starts, before the
+    switch is drawn again), else the value kept while the panel was closed.
+    """
+    state = st.session_state
+    switch = state.get(_TRACK_VIEW, state.get(_kept_key(_TRACK_VIEW)))
+    return bool(state.get(PANEL)) and bool(switch)
 
 
 def _kept_key(key: str) -> str:

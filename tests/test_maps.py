@@ -12,7 +12,7 @@ from analysis.dataset import build_atlas_data
 from analysis.filters import Filters
 from analysis.views import compute_map_view
 from dashboard import maps
-from dashboard.maps import map_geometry
+from dashboard.maps import live, map_geometry
 from geodata.demo import generate_demo
 from geodata.geography import build_geography
 from geodata.projection import to_lonlat
@@ -33,9 +33,11 @@ def render(data, geometry, filters, cell_size=None, point_cap=2000):
     ]
     if view.outreach_total is not None:
         layers.append(maps.build_outreach_layer(view, geometry))
+    # what the Map page's live map is sent, then the same layers drawn by folium
+    sent = json.dumps(live.layer_specs(layers))
     for layer in layers:
         layer.add_to(base)
-    return view, base.get_root().render()
+    return view, sent + "\n" + base.get_root().render()
 
 
 def point_features(html):
@@ -185,3 +187,45 @@ def test_the_live_layer_escapes_area_names(scene, tmp_path, monkeypatch):
     assert "<script>alert" not in html
     # HTML-escaped for the tooltip, then written as \u0026 inside the script
     assert "\\u0026lt;script\\u0026gt;alert(1)" in html
+
+
+def test_the_live_map_is_sent_the_data_of_the_same_layers(scene, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import folium
+
+    data, geometry = scene.data, scene.geometry
+    monkeypatch.setattr(map_geometry, "GEOMETRY_DIR", tmp_path / "geometry")
+    view = compute_map_view(data, EVERYTHING, outreach_detail=False)  # a viewer's
+    hostile = replace(view.wards, names=tuple("<img src=x onerror=alert(1)>" for _ in
+                                              view.wards.names))
+    classified = classify_counts(hostile.referrals)
+    layers = [
+        maps.build_live_area_layer(geometry.wards, hostile, classified, name="Referrals",
+                                   area_label="Ward"),
+        maps.build_ward_labels_layer(geometry, view.wards.positions),
+        maps.build_outreach_layer(view, geometry),
+    ]
+    specs = live.layer_specs(layers)
+    assert [s["name"] for s in specs] == ["Referrals", "Ward outlines and names", "Outreach"]
+    assert [[p["kind"] for p in s["parts"]] for s in specs] == [
+        ["areas"], ["outlines", "names"], ["circles"]]
+    areas = specs[0]["parts"][0]
+    assert areas["positions"] == [int(p) for p in hostile.positions]
+    assert areas["fills"] == list(classified.colours)
+    assert areas["values"][1] == list(hostile.referrals.labels)  # released labels only
+    sent = json.dumps(specs)
+    assert "<img" not in sent and "&lt;img src=x onerror=alert(1)&gt;" in sent
+    # geometry is fetched from the app's static files, never sent with a click
+    assert areas["url"].startswith("../../app/static/geometry/")
+    assert not re.findall(r"-?\d+\.\d{6,}", json.dumps(areas))
+
+    base = live.base_spec(geometry, maps.NO_BASEMAP, title="A map")
+    assert base["tiles"] is None and base["title"] == "A map"
+    osm = live.base_spec(geometry, maps.available_basemaps()[1], title="A map")
+    assert osm["tiles"]["url"].startswith("https://tile.openstreetmap.org/")
+
+    marker = folium.FeatureGroup(name="pins")
+    folium.Marker([51.6, -0.2]).add_to(marker)
+    with pytest.raises(TypeError, match="cannot draw a Marker"):
+        live.layer_specs([marker])

@@ -34,6 +34,7 @@ from dashboard.maps.layers import (
     build_ward_labels_layer,
     build_ward_symbols,
 )
+from dashboard.maps.live import live_map
 from dashboard.maps.map_geometry import (
     COORD_DECIMALS,
     MapGeometry,
@@ -50,5 +51,5 @@ __all__ = [
     "build_base_map", "build_class_layer", "build_live_area_layer", "build_map_geometry",
     "build_outline_layer", "build_outreach_layer", "build_sites_layer",
     "build_ward_labels_layer", "build_ward_symbols", "extent_from_bounds", "fit_view",
-    "shapes_url",
+    "live_map", "shapes_url",
 ]

@@ -126,6 +126,11 @@ class LiveAreas(ScriptElement):
         self.url = url
         self.data = data
 
+    @property
+    def spec(self) -> dict:
+        """What the live map (:mod:`dashboard.maps.live`) draws this part from."""
+        return {"kind": "areas", "url": self.url, **self.data}
+
 
 class Outlines(ScriptElement):
     """Outlines of some shapes of a shapes file, taking no pointer or keyboard focus."""
@@ -146,6 +151,12 @@ class Outlines(ScriptElement):
         self.url = url
         self.positions = [int(p) for p in positions]
         self.style = style
+
+    @property
+    def spec(self) -> dict:
+        """What the live map (:mod:`dashboard.maps.live`) draws this part from."""
+        return {"kind": "outlines", "url": self.url, "positions": self.positions,
+                "style": self.style}
 
 
 class Names(ScriptElement):
@@ -179,6 +190,11 @@ class Names(ScriptElement):
         self._name = "Names"
         self.data = {"points": np.asarray(points, dtype=float).tolist(), "names": list(names),
                      "style": style, "className": class_name}
+
+    @property
+    def spec(self) -> dict:
+        """What the live map (:mod:`dashboard.maps.live`) draws this part from."""
+        return {"kind": "names", **self.data}
 
 
 class CanvasPoints(ScriptElement):
@@ -217,6 +233,12 @@ class CanvasPoints(ScriptElement):
                       "fillColor": colour, "fillOpacity": 0.85}
         self.tooltip = escape_text(tooltip)
 
+    @property
+    def spec(self) -> dict:
+        """What the live map (:mod:`dashboard.maps.live`) draws this part from."""
+        return {"kind": "points", "points": self.points, "style": self.style,
+                "tooltip": self.tooltip}
+
 
 class Circles(ScriptElement):
     """Circles of given pixel radii at points, each with its own (escaped) tooltip.
@@ -251,3 +273,8 @@ class Circles(ScriptElement):
             "style": {"color": edge, "weight": 1, "fill": True, "fillColor": colour,
                       "fillOpacity": 0.7},
         }
+
+    @property
+    def spec(self) -> dict:
+        """What the live map (:mod:`dashboard.maps.live`) draws this part from."""
+        return {"kind": "circles", **self.data}

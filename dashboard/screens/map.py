@@ -1,7 +1,6 @@
 """Map page: where referrals concentrate and where outreach has been."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from analysis.classes import LegendEntry, LegendSection, classify_counts, classify_rates
 from analysis.views import compute_map_view
@@ -72,15 +71,9 @@ track = tracking_view()  # a switch in the export panel, drawn under the map
 tall = st.toggle("Taller map", key="x_tall_map")
 map_col, legend_col = st.columns([3, 1])
 with map_col:
-    returned = st_folium(
-        maps.build_base_map(geometry, basemap, title=MAP_TITLE),
-        key="atlas_map",
-        feature_group_to_add=layers,
-        center=centre,
-        zoom=zoom,
-        returned_objects=["bounds"] if track else [],
-        height=900 if tall else 560,
-        use_container_width=True,
+    returned = maps.live_map(
+        geometry, basemap, layers, title=MAP_TITLE, centre=centre, zoom=zoom,
+        height=900 if tall else 560, report_bounds=track, key="atlas_map",
     )
 timing.mark("map sent")
 with legend_col:

@@ -20,7 +20,8 @@ from tests.helpers import toy_wards
 OUTREACH_FILL = OUTREACH_COLOUR
 SYMBOL_FILLS = (OUTREACH_COLOUR, CRIME_COLOUR, INDICATOR_COLOUR)  # drawn as symbols, not areas
 ARTIFACTS = ROOT / "tests" / "artifacts"
-MAP_IFRAME = 'iframe[src*="streamlit_folium.st_folium"]'
+MAP_IFRAME = 'iframe[src*="dashboard.maps.live.live_map"]'  # the Map page's live map
+FOLIUM_IFRAME = 'iframe[src*="streamlit_folium.st_folium"]'  # the other pages' maps
 WAIT_MS = 30_000  # for expect(), which does not follow the page's default timeout
 
 # Streamlit marks its app root with the script's state: "initial", "running",
@@ -29,11 +30,18 @@ _APP = 'document.querySelector(\'[data-testid="stApp"]\')'
 _IDLE = f"() => {{ const app = {_APP}; return app?.dataset.testScriptState === 'notRunning'; }}"
 _ARM = f"""() => {{
     window.__atlasRerun = false;
+    window.__atlasRuns = 0;  // runs ended since armed (each leaves the "running" state)
     const app = {_APP};
-    new MutationObserver((_, seen) => {{ window.__atlasRerun = true; seen.disconnect(); }})
-        .observe(app, {{attributes: true, attributeFilter: ['data-test-script-state']}});
+    new MutationObserver((records) => {{
+        window.__atlasRerun = true;
+        window.__atlasRuns += records.filter(r => r.oldValue === 'running').length;
+    }}).observe(app, {{attributes: true, attributeFilter: ['data-test-script-state'],
+                      attributeOldValue: true}});
 }}"""
-_RERUN_DONE = f"() => window.__atlasRerun === true && ({_IDLE})()"
+_RERUNS_DONE = (  # one: any change of state; more: that many runs seen to end
+    "(runs) => (runs > 1 ? window.__atlasRuns >= runs : window.__atlasRerun === true)"
+    f" && ({_IDLE})()"
+)
 
 
 def wait_until_idle(page, timeout: float | None = None) -> None:
@@ -42,12 +50,12 @@ def wait_until_idle(page, timeout: float | None = None) -> None:
 
 
 @contextmanager
-def rerun(page, timeout: float | None = None):
-    """Wait, after the block's action, for the rerun it starts to begin and to finish."""
+def rerun(page, timeout: float | None = None, runs: int = 1):
+    """Wait, after the block's action, for the rerun(s) it starts to begin and to finish."""
     wait_until_idle(page, timeout)  # a run still going would end and look like ours
     page.evaluate(_ARM)
     yield
-    page.wait_for_function(_RERUN_DONE, timeout=timeout)
+    page.wait_for_function(_RERUNS_DONE, arg=runs, timeout=timeout)
 
 
 def open_expander(page, label: str) -> None:
@@ -56,10 +64,10 @@ def open_expander(page, label: str) -> None:
         page.get_by_text(label, exact=True).click()
 
 
-def map_frame(page):
-    """Return the map component's frame once it has loaded the component's page."""
-    frame = page.wait_for_selector(MAP_IFRAME).content_frame()
-    frame.wait_for_url(re.compile("st_folium"))  # returns at once when already there
+def map_frame(page, iframe: str = MAP_IFRAME):
+    """Return a map component's frame once it has loaded the component's page."""
+    frame = page.wait_for_selector(iframe).content_frame()
+    frame.wait_for_url(re.compile("live_map|st_folium"))  # at once when already there
     return frame
 
 
@@ -146,12 +154,51 @@ def test_table_and_export_form_are_drawn_when_opened_and_keep_what_was_typed(atl
     open_expander(page, "Export this view")
     expect(notes).to_have_value("Night shift at the car wash")  # nothing typed is lost
     switch = page.get_by_role("switch", name="Use the map's current view for exports")
-    with rerun(page):
+    with rerun(page, runs=2):  # the switch's, then the map's report of its view
         page.get_by_text("Use the map's current view for exports").click()  # its label
     expect(switch).to_be_checked()
     open_expander(page, "Export this view")
     open_expander(page, "Export this view")
     expect(switch).to_be_checked()  # the switch, too, is as it was left
+
+
+def area_fills(frame) -> list[str]:
+    symbols = "".join(f':not([fill="{fill}"])' for fill in SYMBOL_FILLS)
+    return frame.locator(f"path.leaflet-interactive{symbols}").evaluate_all(
+        "paths => paths.map(p => p.getAttribute('fill'))")
+
+
+def test_a_filter_click_restyles_the_map_the_planner_has(atlas_server, page):
+    page.goto(atlas_server.url)
+    assert ward_paths(page, 24) == 24
+    frame = map_frame(page)
+    box = frame.locator("#map")
+    scale = frame.locator(".leaflet-control-scale-line").first  # metric
+    wide = scale.inner_text()
+    frame.get_by_role("button", name="Zoom in").click()
+    expect(scale).not_to_have_text(wide, timeout=WAIT_MS)
+    zoomed = scale.inner_text()
+    frame.evaluate("() => document.querySelectorAll('path.leaflet-interactive')"
+                   ".forEach(p => { p.dataset.kept = 'yes'; })")
+    fills, renders = area_fills(frame), box.get_attribute("data-renders")
+
+    pick_option(page, "Dates", "Campaign week")
+    expect(box).not_to_have_attribute("data-renders", renders, timeout=WAIT_MS)
+    assert area_fills(frame) != fills  # new classes...
+    # ...on the same elements of the same map, at the zoom the planner chose
+    assert frame.locator("path.leaflet-interactive:not([data-kept])").count() == 0
+    assert scale.inner_text() == zoomed
+
+    # Panning tells the server nothing (no rerun) until exports are to follow the view.
+    page.evaluate(_ARM)
+    frame.get_by_role("button", name="Zoom out").click()
+    page.wait_for_timeout(1500)
+    assert page.evaluate("() => window.__atlasRerun") is False
+    open_expander(page, "Export this view")
+    with rerun(page, runs=2):  # the switch's, then the map's report of its view
+        page.get_by_text("Use the map's current view for exports").click()
+    with rerun(page):  # each move now reports the map's bounds
+        frame.get_by_role("button", name="Zoom in").click()
 
 
 def referral_locations():

@@ -1,7 +1,7 @@
 """The Next week section of the Priorities page in a real browser."""
 
 from dashboard.next_week import CATEGORY_COLOURS
-from tests.e2e.test_map_page import ARTIFACTS, MAP_IFRAME
+from tests.e2e.test_map_page import ARTIFACTS, FOLIUM_IFRAME
 
 HOT_FILLS = tuple(c for name, c in CATEGORY_COLOURS.items() if name.endswith("hot spot"))
 
@@ -15,7 +15,7 @@ def folium_frame_with(page, selector: str):
     iframe = page.wait_for_function(
         """([frames, selector]) => [...document.querySelectorAll(frames)].find(
             (f) => f.contentDocument?.querySelector(selector)) ?? null""",
-        arg=[MAP_IFRAME, selector],
+        arg=[FOLIUM_IFRAME, selector],
     )
     return iframe.as_element().content_frame()
 

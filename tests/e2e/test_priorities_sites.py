@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from geodata.wards import save_wards
 from tests.e2e.conftest import ROOT, AtlasServer
-from tests.e2e.test_map_page import ARTIFACTS, map_frame, rerun
+from tests.e2e.test_map_page import ARTIFACTS, FOLIUM_IFRAME, map_frame, rerun
 from tests.helpers import toy_wards, ward_centre
 
 WEST, EAST = 7, 10  # toy ward positions: "Toy Ward 8" and "Toy Ward 11"
@@ -85,7 +85,7 @@ def test_one_new_site_goes_to_the_busy_unserved_cluster(planted_server, page):
     page.get_by_text(re.compile(r"Ordered by gap = referrals − served by outreach nearby"))\
         .first.wait_for()
 
-    frame = map_frame(page)
+    frame = map_frame(page, FOLIUM_IFRAME)
     markers = frame.locator('[aria-label^="Recommended site"]')
     markers.first.wait_for()
     labels = frame.locator(".atlas-ward-label")
