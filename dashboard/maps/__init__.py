@@ -4,10 +4,12 @@
   per geography), the file the browser keeps it in, and fitting a view to an extent;
 - :mod:`dashboard.maps.basemaps`: the base map (outline, tiles, attribution, keyboard);
 - :mod:`dashboard.maps.layers`: the layers (choropleths, ward names, outreach, context,
-  recommended sites).
+  recommended sites);
+- :mod:`dashboard.maps.live`: the Map page's live map, which keeps its Leaflet map between
+  reruns and is sent only the layers' data.
 
-A filter change redraws the layers without reloading the map
-(``st_folium(feature_group_to_add=...)``). Pages import from here.
+The Priorities and Next week maps hand the same layers to
+``st_folium(feature_group_to_add=...)``. Pages import from here.
 """
 
 from dashboard.maps.basemaps import (

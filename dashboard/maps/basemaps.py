@@ -20,6 +20,8 @@ from geodata.settings import load_settings
 # The short form on the map itself; the full text is shown under every map.
 MAP_ATTRIBUTION = "Boundaries: ONS, OGL v3.0. © Crown copyright and database right"
 MAP_TITLE = "Map of Barnet wards"
+KEYBOARD_HINT = ". Arrow keys pan, plus and minus zoom; the figures are in the table below."
+OUTLINE_STYLE = {"color": "#252525", "weight": 2.5, "fill": False}  # the borough's edge
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,7 @@ class _KeyboardAccess(ScriptElement):
             var map = {{ this._parent.get_name() }};
             var box = map.getContainer();
             box.setAttribute("role", "region");
-            box.setAttribute("aria-label", {{ this.title|tojson }} +
-                ". Arrow keys pan, plus and minus zoom; the figures are in the table below.");
+            box.setAttribute("aria-label", {{ (this.title + this.hint)|tojson }});
             try {
                 if (window.frameElement) {
                     window.frameElement.setAttribute("title", {{ this.title|tojson }});
@@ -125,6 +126,7 @@ class _KeyboardAccess(ScriptElement):
         super().__init__()
         self._name = "KeyboardAccess"
         self.title = title
+        self.hint = KEYBOARD_HINT
 
 
 
@@ -159,8 +161,7 @@ def build_base_map(
                 basemap.tiles, attr=escape_text(basemap.attribution), name=basemap.name
             )
         )
-    Outlines(shapes_url(geometry.outline_shapes), [0],
-             style={"color": "#252525", "weight": 2.5, "fill": False}).add_to(m)
+    Outlines(shapes_url(geometry.outline_shapes), [0], style=OUTLINE_STYLE).add_to(m)
     _Attribution(escape_text(MAP_ATTRIBUTION)).add_to(m)
     _LabelZoom(LABEL_MIN_ZOOM).add_to(m)
     _KeyboardAccess(title).add_to(m)

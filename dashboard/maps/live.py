@@ -22,13 +22,18 @@ import folium
 import streamlit.components.v1 as components
 
 from dashboard import assets
-from dashboard.maps.basemaps import LABEL_MIN_ZOOM, MAP_ATTRIBUTION, Basemap
+from dashboard.maps.basemaps import (
+    KEYBOARD_HINT,
+    LABEL_MIN_ZOOM,
+    MAP_ATTRIBUTION,
+    OUTLINE_STYLE,
+    Basemap,
+)
 from dashboard.maps.map_geometry import MapGeometry, fit_view, shapes_url
 from geodata.escaping import escape_text
 
 _FRONTEND = Path(__file__).resolve().parent / "live_map"
 _component = components.declare_component("live_map", path=str(_FRONTEND))
-OUTLINE_STYLE = {"color": "#252525", "weight": 2.5, "fill": False}
 
 
 def base_spec(geometry: MapGeometry, basemap: Basemap, *, title: str) -> dict:
@@ -53,7 +58,8 @@ def base_spec(geometry: MapGeometry, basemap: Basemap, *, title: str) -> dict:
     return {
         "outline": shapes_url(geometry.outline_shapes), "outlineStyle": OUTLINE_STYLE,
         "tiles": tiles, "attribution": escape_text(MAP_ATTRIBUTION), "title": title,
-        "labelMinZoom": LABEL_MIN_ZOOM, "centre": centre, "zoom": zoom,
+        "label": title + KEYBOARD_HINT, "labelMinZoom": LABEL_MIN_ZOOM,
+        "centre": centre, "zoom": zoom,
     }
 
 

@@ -102,9 +102,32 @@ def browser():
         browser.close()
 
 
+# Counts the messages the app's websocket receives and stamps the last one: a rerun can be
+# too quick for the app's "running" state ever to reach the page (tests/e2e/test_map_page.py,
+# rerun), but its messages always do.
+WS_COUNTER = """(() => {
+  if (window !== window.top || window.__wsReceived !== undefined) return;
+  window.__wsReceived = 0;
+  window.__wsLastAt = 0;
+  const Native = window.WebSocket;
+  const Counted = function (url, protocols) {
+    const ws = protocols === undefined ? new Native(url) : new Native(url, protocols);
+    ws.addEventListener('message', () => {
+      window.__wsReceived += 1;
+      window.__wsLastAt = Date.now();
+    });
+    return ws;
+  };
+  Counted.prototype = Native.prototype;
+  for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Counted[k] = Native[k];
+  window.WebSocket = Counted;
+})()"""
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.add_init_script(WS_COUNTER)
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page

@@ -28,20 +28,11 @@ WAIT_MS = 30_000  # for expect(), which does not follow the page's default timeo
 # "rerunRequested" or "notRunning" (idle, every element of the run delivered).
 _APP = 'document.querySelector(\'[data-testid="stApp"]\')'
 _IDLE = f"() => {{ const app = {_APP}; return app?.dataset.testScriptState === 'notRunning'; }}"
-_ARM = f"""() => {{
-    window.__atlasRerun = false;
-    window.__atlasRuns = 0;  // runs ended since armed (each leaves the "running" state)
-    const app = {_APP};
-    new MutationObserver((records) => {{
-        window.__atlasRerun = true;
-        window.__atlasRuns += records.filter(r => r.oldValue === 'running').length;
-    }}).observe(app, {{attributes: true, attributeFilter: ['data-test-script-state'],
-                      attributeOldValue: true}});
-}}"""
-_RERUNS_DONE = (  # one: any change of state; more: that many runs seen to end
-    "(runs) => (runs > 1 ? window.__atlasRuns >= runs : window.__atlasRerun === true)"
-    f" && ({_IDLE})()"
-)
+_ARM = "() => { window.__atlasArmedAt = window.__wsReceived; }"
+# A rerun has answered once messages came after arming, the app is idle, and nothing more
+# has come for a while (a rerun can be over before the page ever shows it "running").
+_RERUN_DONE = f"""(quiet) => window.__wsReceived > window.__atlasArmedAt
+    && Date.now() - window.__wsLastAt > quiet && ({_IDLE})()"""
 
 
 def wait_until_idle(page, timeout: float | None = None) -> None:
@@ -50,12 +41,16 @@ def wait_until_idle(page, timeout: float | None = None) -> None:
 
 
 @contextmanager
-def rerun(page, timeout: float | None = None, runs: int = 1):
-    """Wait, after the block's action, for the rerun(s) it starts to begin and to finish."""
+def rerun(page, timeout: float | None = None, quiet_ms: int = 300):
+    """Wait, after the block's action, for the rerun(s) it starts to finish.
+
+    ``quiet_ms``: how long no message must have come; longer where one run starts another
+    (the map reporting its view after the export switch is turned on).
+    """
     wait_until_idle(page, timeout)  # a run still going would end and look like ours
     page.evaluate(_ARM)
     yield
-    page.wait_for_function(_RERUNS_DONE, arg=runs, timeout=timeout)
+    page.wait_for_function(_RERUN_DONE, arg=quiet_ms, timeout=timeout, polling=50)
 
 
 def open_expander(page, label: str) -> None:
@@ -154,7 +149,7 @@ def test_table_and_export_form_are_drawn_when_opened_and_keep_what_was_typed(atl
     open_expander(page, "Export this view")
     expect(notes).to_have_value("Night shift at the car wash")  # nothing typed is lost
     switch = page.get_by_role("switch", name="Use the map's current view for exports")
-    with rerun(page, runs=2):  # the switch's, then the map's report of its view
+    with rerun(page, quiet_ms=1500):  # the switch's run, then the map's report of its view
         page.get_by_text("Use the map's current view for exports").click()  # its label
     expect(switch).to_be_checked()
     open_expander(page, "Export this view")
@@ -193,9 +188,9 @@ def test_a_filter_click_restyles_the_map_the_planner_has(atlas_server, page):
     page.evaluate(_ARM)
     frame.get_by_role("button", name="Zoom out").click()
     page.wait_for_timeout(1500)
-    assert page.evaluate("() => window.__atlasRerun") is False
+    assert page.evaluate("() => window.__wsReceived === window.__atlasArmedAt")
     open_expander(page, "Export this view")
-    with rerun(page, runs=2):  # the switch's, then the map's report of its view
+    with rerun(page, quiet_ms=1500):  # the switch's run, then the map's report of its view
         page.get_by_text("Use the map's current view for exports").click()
     with rerun(page):  # each move now reports the map's bounds
         frame.get_by_role("button", name="Zoom in").click()

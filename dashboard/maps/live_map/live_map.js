@@ -152,8 +152,7 @@
     map = L.map(box, {zoomSnap: 0.25, preferCanvas: false});
     L.control.scale().addTo(map);
     box.setAttribute("role", "region");
-    box.setAttribute("aria-label", spec.title +
-      ". Arrow keys pan, plus and minus zoom; the figures are in the table below.");
+    box.setAttribute("aria-label", spec.label);
     if (window.frameElement) { window.frameElement.setAttribute("title", spec.title); }
     new MutationObserver(function () { quiet(box); })
       .observe(box, {childList: true, subtree: true});
