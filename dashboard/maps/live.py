@@ -37,18 +37,10 @@ _component = components.declare_component("live_map", path=str(_FRONTEND))
 
 
 def base_spec(geometry: MapGeometry, basemap: Basemap, *, title: str) -> dict:
-    """Describe the base map: outline, tiles, attribution, accessible name, first view.
+    """Describe, as data, the base map :func:`~dashboard.maps.build_base_map` draws.
 
-    Parameters
-    ----------
-    geometry : MapGeometry
-    basemap : Basemap
-    title : str
-        The accessible name of the map and of its frame.
-
-    Returns
-    -------
-    dict
+    The borough outline, tiles if any, attributions, the accessible name (``title``) and
+    the first view.
     """
     centre, zoom = fit_view(geometry.extent)
     tiles = (
