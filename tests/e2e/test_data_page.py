@@ -23,7 +23,10 @@ def fresh_server(tmp_path):
 
 def test_upload_confirm_and_see_it_on_the_map(fresh_server, page, tmp_path):
     lon, lat = map(float, to_lonlat(*ward_centre(8)))
-    rows = [f"2023-09-{d:02d},{lat:.6f},{lon:.6f},Forced labour,Jane Doe" for d in range(11, 28)]
+    # All in one ISO week (so in one released cell, whatever the bins' alignment), at
+    # points a few metres apart (rows repeating date, place and type would be refused).
+    rows = [f"2023-09-{11 + i % 7:02d},{lat + i * 1e-4:.6f},{lon:.6f},Forced labour,Jane Doe"
+            for i in range(17)]
     path = tmp_path / "referrals.csv"
     path.write_text("Date,Latitude,Longitude,Exploitation type,Name\n" + "\n".join(rows) + "\n")
 
@@ -45,7 +48,7 @@ def test_upload_confirm_and_see_it_on_the_map(fresh_server, page, tmp_path):
     assert ward_paths(page, 24) == 24
     wait_until_idle(page)
     referrals, outreach, wards = kpis(page)
-    # 17 referrals, released with a small adjustment (the stored records' own keys)
+    # 17 referrals in one cell, released with a small adjustment (the records' own keys)
     assert referrals == released_referral_total(fresh_server.home, GEOMASK_KEY)
     assert plausible_release(17, int(referrals))
     assert wards == "1 of 24"
