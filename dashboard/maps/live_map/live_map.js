@@ -113,8 +113,13 @@
   }
 
   function drawPoints(group, d) {
-    pointCanvas = pointCanvas || L.canvas({padding: 0.3});
-    var style = Object.assign({renderer: pointCanvas}, d.style);
+    // One canvas for every point, in a pane of its own above the areas (a canvas made
+    // after them still went under their SVG) and below the ward names.
+    if (!pointCanvas) {
+      map.createPane("atlasPoints").style.zIndex = 450;
+      pointCanvas = L.canvas({padding: 0.3, pane: "atlasPoints"});
+    }
+    var style = Object.assign({renderer: pointCanvas, pane: "atlasPoints"}, d.style);
     for (var i = 0; i < d.points.length; i++) {
       L.circleMarker([d.points[i][1], d.points[i][0]], style)
         .bindTooltip(d.tooltip, {sticky: true}).addTo(group);
