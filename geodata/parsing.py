@@ -146,6 +146,10 @@ def parse_numbers(values: pd.Series) -> np.ndarray:
     numpy.ndarray of float
         NaN where the value is not a number.
     """
+    return per_distinct(values, _parse_numbers)
+
+
+def _parse_numbers(values: pd.Series) -> np.ndarray:
     text = values.astype("string").fillna("").str.strip()
     text = text.where(~text.str.fullmatch(r"-?\d+,\d+").fillna(False), text.str.replace(",", "."))
     return pd.to_numeric(text.replace("", pd.NA), errors="coerce").to_numpy(

@@ -605,6 +605,13 @@ def test_plain_csv_is_read_as_the_record_reader_reads_it():
     pd.testing.assert_frame_equal(a, b)
     assert a.columns.tolist() == ["date", "category", "x", "_row"]
     assert a["_row"].tolist() == [3, 5] and a["x"].tolist() == [" 1 ", ""]
+    # Wide spaces make a blank line too; other non-ASCII text does not; no final break.
+    wide = plain + "\u00a0,\u2003,\r\n2023-01-04,Łabour,\u00a0"
+    assert readers._split_plain(wide, ",", "d.csv", limits) is not None
+    c = readers.read_records(wide.encode(), "d.csv").frame
+    d = readers.read_records(wide.replace("labour", '"labour"').encode(), "e.csv").frame
+    pd.testing.assert_frame_equal(c, d)
+    assert c["_row"].tolist() == [3, 5, 7] and c["category"].tolist()[-1] == "Łabour"
     ragged = plain + "2023-01-04,labour\n"
     assert readers._split_plain(ragged, ",", "c.csv", limits) is None
     assert readers.read_records(ragged.encode(), "c.csv").broken == [

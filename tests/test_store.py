@@ -81,6 +81,30 @@ def test_round_trip_list_and_delete(store_url):
     assert len(store.load_records()) == 3 and not store.is_synthetic()
 
 
+def test_rows_reach_the_driver_as_plain_values_whatever_their_columns_hold():
+    # Text columns are converted per distinct value when they repeat, value by value when
+    # they are mostly distinct; missing values of every kind become None.
+    from geodata.store.bulk import python_values
+
+    n = 1200
+    frame = pd.DataFrame({
+        "date": pd.to_datetime(["2023-01-02", None, "2023-01-02"] * (n // 3)),
+        "repeats": pd.Series(["a", None, "b"] * (n // 3), dtype="str"),
+        "distinct": pd.Series([f"id-{i}" if i % 7 else None for i in range(n)], dtype=object),
+        "mixed": pd.Series([7, "x", float("nan")] * (n // 3), dtype=object),
+        "x": [1.5, float("nan"), 2.0] * (n // 3),
+        "k": range(n),
+    })
+    rows = python_values(frame)
+    assert rows[:3] == [
+        ("2023-01-02", "a", None, "7", 1.5, 0),
+        (None, None, "id-1", "x", None, 1),
+        ("2023-01-02", "b", "id-2", None, 2.0, 2),
+    ]
+    assert rows[-1] == ("2023-01-02", "b", f"id-{n - 1}", None, 2.0, n - 1)
+    assert all(type(v) in (str, float, int, type(None)) for row in rows for v in row)
+
+
 def test_stored_records_are_found_by_id_and_by_content(store_url):
     store = Store(store_url)
     first = add(store, records(3))

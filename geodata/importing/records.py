@@ -119,25 +119,25 @@ def validate_records(
         blank,
     )
     content = pd.DataFrame({
-        KIND: kinds, DATE: dates, X: x, Y: y, CATEGORY: categories, SOURCE: sources,
-        AGE_GROUP: ages, NATIONALITY_GROUP: nationalities,
+        KIND: _text(kinds), DATE: dates, X: x, Y: y, CATEGORY: _text(categories),
+        SOURCE: _text(sources), AGE_GROUP: _text(ages), NATIONALITY_GROUP: _text(nationalities),
     })
     hashes, overlaps = checks.run(column_of(raw, columns, SOURCE_ID), content, rows)
     ok = rows.ok
     token = secrets.token_hex(8)
     accepted = pd.DataFrame(
         {
-            RECORD_ID: [f"{token}-{r}" for r in rows.rows[ok]],
-            KIND: kinds[ok],
+            RECORD_ID: _text(np.array([f"{token}-{r}" for r in rows.rows[ok].tolist()], object)),
+            KIND: _text(kinds[ok]),
             DATE: dates[ok].astype("datetime64[s]"),
-            CATEGORY: categories[ok],
-            SOURCE: sources[ok],
+            CATEGORY: _text(categories[ok]),
+            SOURCE: _text(sources[ok]),
             X: np.round(x[ok], 1),
             Y: np.round(y[ok], 1),
-            WARD_CODE: codes[ok],
-            AGE_GROUP: ages[ok],
-            NATIONALITY_GROUP: nationalities[ok],
-            SOURCE_ID_HASH: hashes[ok],
+            WARD_CODE: _text(codes[ok]),
+            AGE_GROUP: _text(ages[ok]),
+            NATIONALITY_GROUP: _text(nationalities[ok]),
+            SOURCE_ID_HASH: _text(hashes[ok]),
         },
         columns=[*RECORD_COLUMNS, SOURCE_ID_HASH],
     )
@@ -152,6 +152,11 @@ def validate_records(
         synthetic=synthetic, overlaps=overlaps, replacing=checks.replacing, swapped=swapped,
         swapped_fixed=fix_swapped and swapped > 0,
     )
+
+
+def _text(values: np.ndarray) -> pd.Series:
+    """Keep a column of Python strings as it is (pandas would copy it into Arrow)."""
+    return pd.Series(values, dtype=object)
 
 
 def _record_kinds(raw, columns, kind, rows) -> np.ndarray:
