@@ -22,10 +22,10 @@ from tests.helpers import with_record_keys
 
 EVERYTHING = Filters(window=snap_to_weeks(dt.date(2023, 1, 2), dt.date(2024, 3, 31)))
 def render(data, geometry, filters, cell_size=None, point_cap=2000):
+    """Return the view and what the Map page's live map is sent for its layers (JSON)."""
     view = compute_map_view(data, filters, cell_size=cell_size, point_cap=point_cap)
     areas = view.cells if cell_size else view.wards
     shapes = geometry.cells[cell_size] if cell_size else geometry.wards
-    base = maps.build_base_map(geometry)
     layers = [
         maps.build_live_area_layer(
             shapes, areas, classify_counts(areas.referrals), name="r", area_label="Ward"
@@ -33,17 +33,13 @@ def render(data, geometry, filters, cell_size=None, point_cap=2000):
     ]
     if view.outreach_total is not None:
         layers.append(maps.build_outreach_layer(view, geometry))
-    # what the Map page's live map is sent, then the same layers drawn by folium
-    sent = json.dumps(live.layer_specs(layers))
-    for layer in layers:
-        layer.add_to(base)
-    return view, sent + "\n" + base.get_root().render()
+    return view, json.dumps(live.layer_specs(layers))
 
 
-def point_features(html):
-    """The outreach points the map draws (one canvas layer: ``var points = [[lon, lat]...]``)."""
-    arrays = re.findall(r"var points = (\[.*?\]\]|\[\]);", html)
-    coords = [pair for found in arrays for pair in json.loads(found)]
+def point_features(sent):
+    """The outreach points the map draws (``[lon, lat]`` pairs of its "points" parts)."""
+    coords = [point for layer in json.loads(sent) for part in layer["parts"]
+              if part["kind"] == "points" for point in part["points"]]
     return np.array(coords, dtype=float).reshape(-1, 2)
 
 
@@ -102,7 +98,7 @@ def test_hostile_ward_names_are_escaped(scene):
     assert "<script>alert(1)" not in html
     assert "${alert" not in html
     assert "<img src=x" not in html
-    assert "\\u0026lt;script\\u0026gt;alert(1)" in html  # escaped, then JSON-encoded
+    assert "&lt;script&gt;alert(1)" in html  # escaped for the tooltip's HTML
 
 
 def test_payload_size_does_not_grow_with_records():
@@ -151,42 +147,22 @@ def test_the_live_layer_sends_classes_not_coordinates(scene, cell_size, tmp_path
     areas = view.cells if cell_size else view.wards
     shapes = geometry.cells[cell_size] if cell_size else geometry.wards
     classified = classify_counts(areas.referrals)
-    base = maps.build_base_map(geometry)
-    maps.build_live_area_layer(shapes, areas, classified, name="r", area_label="Area").add_to(
-        base)
-    html = base.get_root().render()
-    layer = html[html.index('"positions"'):]
+    layer = maps.build_live_area_layer(shapes, areas, classified, name="r", area_label="Area")
+    (spec,) = live.layer_specs([layer])[0]["parts"]
     # no coordinates at all travel with a click: only positions, colours and labels
-    assert not re.findall(r"-?\d+\.\d{4,}", layer.split("L.geoJson")[0])
-    data_json = json.loads(re.search(r"var d = (\{.*?\});\n", html).group(1))
-    assert data_json["positions"] == [int(p) for p in areas.positions]
-    assert data_json["fills"] == list(classified.colours)
-    assert data_json["values"][1] == list(areas.referrals.labels)  # released labels only
+    assert not re.findall(r"-?\d+\.\d{4,}", json.dumps(spec))
+    assert spec["positions"] == [int(p) for p in areas.positions]
+    assert spec["fills"] == list(classified.colours)
+    assert spec["values"][1] == list(areas.referrals.labels)  # released labels only
+    # folium cannot draw it: only the live map does
+    with pytest.raises(TypeError, match="drawn by the live map only"):
+        layer.add_to(maps.build_base_map(geometry)).get_root().render()
     # the shapes file holds the display geometry, exactly, and nothing else; the only
     # other file is the borough outline the base map draws
     written = {f.name: json.loads(f.read_text()) for f in (tmp_path / "geometry").glob("*.json")}
     name = maps.shapes_url(shapes).rsplit("/", 1)[1]
     assert written.pop(name) == json.loads(json.dumps(shapes))
     assert list(written.values()) == [json.loads(json.dumps([geometry.outline]))]
-
-
-def test_the_live_layer_escapes_area_names(scene, tmp_path, monkeypatch):
-    from dataclasses import replace
-
-    data, geometry = scene.data, scene.geometry
-    monkeypatch.setattr(map_geometry, "GEOMETRY_DIR", tmp_path / "geometry")
-    view = compute_map_view(data, EVERYTHING)
-    hostile = replace(view.wards, names=tuple("<script>alert(1)</script>" for _ in
-                                              view.wards.names))
-    group = maps.build_live_area_layer(geometry.wards, hostile,
-                                       classify_counts(hostile.referrals), name="r",
-                                       area_label="Ward")
-    base = maps.build_base_map(geometry)
-    group.add_to(base)
-    html = base.get_root().render()
-    assert "<script>alert" not in html
-    # HTML-escaped for the tooltip, then written as \u0026 inside the script
-    assert "\\u0026lt;script\\u0026gt;alert(1)" in html
 
 
 def test_the_live_map_is_sent_the_data_of_the_same_layers(scene, tmp_path, monkeypatch):

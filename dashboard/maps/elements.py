@@ -10,6 +10,10 @@ performance section):
 - **Templates compiled again.** branca renders each element's script and then wraps the
   text in a new ``Element``, which compiles it as a Jinja template (lexing every byte of
   the data in it). :class:`ScriptElement` keeps the rendered text as it is.
+
+The Map page's own layers (:class:`LiveElement`: areas, outreach points and ward circles)
+are drawn only by its live map (:mod:`dashboard.maps.live`), from their ``spec``; the
+outlines and names are drawn by both kinds of map.
 """
 
 from __future__ import annotations
@@ -84,52 +88,42 @@ class ScriptElement(MacroElement):
             child.render(**kwargs)
 
 
-class LiveAreas(ScriptElement):
-    """A choropleth drawn from shapes kept in the browser: only classes and labels travel.
+class LiveElement(Element):
+    """Data for the Map page's live map (:mod:`dashboard.maps.live`), which draws it.
 
-    Each rerun sends the drawn positions, fill colours, outline widths and the (escaped)
-    tooltip fields. Drawn as SVG paths, or on a canvas when ``data["canvas"]``, with the
-    same styles as :func:`dashboard.maps.layers.build_class_layer`.
+    Such an element is kept in a ``folium.FeatureGroup`` like the others, so that the
+    layer builders serve both kinds of map; folium cannot draw it.
     """
 
-    _template = _drawing_with_shapes(
-        """
-            var d = {{ this.data|tojson }};
-            var features = d.positions.map(function (p, i) {
-                return {type: "Feature", geometry: shapes[p], properties: {i: i}};
-            });
-            var style = function (f) {
-                var i = f.properties.i;
-                return {fillColor: d.fills[i], fillOpacity: 0.75, weight: d.edges[i],
-                        color: d.edges[i] > d.line ? "#000000" : "#4d4d4d"};
-            };
-            var options = {style: style, onEachFeature: function (f, layer) {
-                var i = f.properties.i, rows = "";
-                for (var k = 0; k < d.aliases.length; k++) {
-                    rows += "<tr><th>" + d.aliases[k] + "</th><td>" + d.values[k][i]
-                        + "</td></tr>";
-                }
-                layer.bindTooltip("<table>" + rows + "</table>", {sticky: true});
-                layer.on("mouseover", function () {
-                    layer.setStyle({weight: 3, color: "#000000"});
-                });
-                layer.on("mouseout", function () { layer.setStyle(style(f)); });
-            }};
-            if (d.canvas) { options.renderer = L.canvas(); }
-            L.geoJson({type: "FeatureCollection", features: features}, options).addTo(parent);
-        """
-    )
+    kind = ""
 
-    def __init__(self, url: str, data: dict) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._name = "LiveAreas"
-        self.url = url
-        self.data = data
+        self._name = type(self).__name__
 
     @property
     def spec(self) -> dict:
-        """What the live map (:mod:`dashboard.maps.live`) draws this part from."""
-        return {"kind": "areas", "url": self.url, **self.data}
+        """What the live map draws this part from."""
+        return {"kind": self.kind, **self.data}
+
+    def render(self, **kwargs) -> str:
+        """Refuse: only the live map draws this element."""
+        raise TypeError(f"a {self._name} is drawn by the live map only (dashboard.maps.live)")
+
+
+class LiveAreas(LiveElement):
+    """A choropleth drawn from shapes kept in the browser: only classes and labels travel.
+
+    Each rerun sends the drawn positions, fill colours, outline widths and the (escaped)
+    tooltip fields; the browser draws them as SVG paths, or on a canvas when
+    ``data["canvas"]``, with the styles of :func:`dashboard.maps.layers.build_class_layer`.
+    """
+
+    kind = "areas"
+
+    def __init__(self, url: str, data: dict) -> None:
+        super().__init__()
+        self.data = {"url": url, **data}
 
 
 class Outlines(ScriptElement):
@@ -197,75 +191,38 @@ class Names(ScriptElement):
         return {"kind": "names", **self.data}
 
 
-class CanvasPoints(ScriptElement):
-    """Circles at many points, drawn on one shared canvas and sent as a bare array.
+class CanvasPoints(LiveElement):
+    """Circles at many points, drawn on one canvas and sent as a bare array.
 
     Up to a couple of thousand outreach points would otherwise be as many SVG elements,
     each written out as a GeoJSON feature: slow to send and slow to swap on every filter
-    click. Here the points travel as ``[lon, lat]`` pairs (GeoJSON order, rounded) and are
-    drawn by one canvas renderer kept on the map, with one tooltip for them all.
+    click. Here the points travel as ``[lon, lat]`` pairs (GeoJSON order, rounded), with
+    one (escaped) tooltip for them all.
     """
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            window.atlasPointCanvas = window.atlasPointCanvas || L.canvas({padding: 0.3});
-            var style = {{ this.style|tojson }};
-            style.renderer = window.atlasPointCanvas;
-            var points = {{ this.points|tojson }};
-            for (var i = 0; i < points.length; i++) {
-                L.circleMarker([points[i][1], points[i][0]], style)
-                    .bindTooltip({{ this.tooltip|tojson }}, {sticky: true})
-                    .addTo(map);
-            }
-        })();
-        {% endmacro %}
-        """
-    )
+    kind = "points"
 
     def __init__(self, coords, *, radius: float, colour: str, edge: str, tooltip: str) -> None:
         super().__init__()
-        self._name = "CanvasPoints"
-        self.points = np.asarray(coords, dtype=float).tolist()
-        self.style = {"radius": radius, "color": edge, "weight": 1, "fill": True,
-                      "fillColor": colour, "fillOpacity": 0.85}
-        self.tooltip = escape_text(tooltip)
-
-    @property
-    def spec(self) -> dict:
-        """What the live map (:mod:`dashboard.maps.live`) draws this part from."""
-        return {"kind": "points", "points": self.points, "style": self.style,
-                "tooltip": self.tooltip}
+        self.data = {
+            "points": np.asarray(coords, dtype=float).tolist(),
+            "style": {"radius": radius, "color": edge, "weight": 1, "fill": True,
+                      "fillColor": colour, "fillOpacity": 0.85},
+            "tooltip": escape_text(tooltip),
+        }
 
 
-class Circles(ScriptElement):
+class Circles(LiveElement):
     """Circles of given pixel radii at points, each with its own (escaped) tooltip.
 
-    For a few dozen symbols (one per ward) sent as three arrays rather than a folium
-    element each.
+    For a few dozen symbols (one per ward) sent as three arrays rather than an element
+    each.
     """
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var parent = {{ this._parent.get_name() }};
-            var d = {{ this.data|tojson }};
-            for (var i = 0; i < d.points.length; i++) {
-                var style = Object.assign({radius: d.radii[i]}, d.style);
-                L.circleMarker(d.points[i], style)
-                    .bindTooltip(d.tooltips[i], {sticky: true}).addTo(parent);
-            }
-        })();
-        {% endmacro %}
-        """
-    )
+    kind = "circles"
 
     def __init__(self, points, radii, tooltips, *, colour: str, edge: str) -> None:
         super().__init__()
-        self._name = "Circles"
         self.data = {
             "points": np.asarray(points, dtype=float).reshape(-1, 2).tolist(),
             "radii": [round(float(r), 2) for r in radii],
@@ -273,8 +230,3 @@ class Circles(ScriptElement):
             "style": {"color": edge, "weight": 1, "fill": True, "fillColor": colour,
                       "fillOpacity": 0.7},
         }
-
-    @property
-    def spec(self) -> dict:
-        """What the live map (:mod:`dashboard.maps.live`) draws this part from."""
-        return {"kind": "circles", **self.data}
