@@ -73,24 +73,19 @@ def prepare_home(n: int, wards: Path) -> tuple[Path, dict]:
     sh(sys.executable, "-m", "geodata", "wards", "--from", str(wards), env=env)
     csv = home / "demo.csv"
     sh(sys.executable, "-m", "geodata", "demo", "--records", str(n), "--out", str(csv), env=env)
-    code = ("import resource, sys, time; from geodata.cli import main; t = time.time(); "
-            "rc = main(['import', sys.argv[1], '--kind', 'mixed']); "
-            "print('BENCH', time.time() - t, "
-            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024); sys.exit(rc)")
     # The upload limits (50 MB, 1M rows by default) are for people's files; the 1M-record
     # demo file is larger, and an operator would raise them the same way.
     limits = {"ATLAS_MAX_UPLOAD_BYTES": str(max(csv.stat().st_size + 1, 50_000_000)),
               "ATLAS_MAX_ROWS": str(max(n, 1_000_000))}
-    out = sh(sys.executable, "-c", code, str(csv), env={**env, **limits}).stdout
-    seconds, peak = out.split("BENCH")[1].split()
+    out = sh(sys.executable, "-m", "bench.importing", str(csv), env={**env, **limits}).stdout
+    timed = json.loads(out.strip().splitlines()[-1])
     read = ("import sys, time, pandas; t = time.time(); pandas.read_csv(sys.argv[1]); "
             "print(time.time() - t)")
     read_s = float(sh(sys.executable, "-c", read, str(csv), env=env).stdout.split()[-1])
     count = ("import sqlite3, sys; print(sqlite3.connect(sys.argv[1])"
              ".execute('select count(*) from records').fetchone()[0])")
     stored = int(sh(sys.executable, "-c", count, str(home / "atlas.sqlite")).stdout.split()[-1])
-    return home, {"import_s": round(float(seconds), 1), "import_peak_mb": round(float(peak)),
-                  "read_csv_s": round(read_s, 2), "stored": stored}
+    return home, {**timed, "read_csv_s": round(read_s, 2), "stored": stored}
 
 
 def server_timing(home: Path, repeats: int) -> dict:
@@ -354,7 +349,9 @@ def report(results: dict) -> str:
     r = _ratio(big["import_s"], big["read_csv_s"])
     target("import ≤ 10× pandas.read_csv of the same file; peak ≤ 3 GB",
            f"{big['import_s']} s vs {big['read_csv_s']} s = {_fmt(r, '×')}; "
-           f"{big['import_peak_mb']} MB", r is not None and r <= 10
+           f"{big['import_peak_mb']} MB; start-up and reading {big.get('import_read_s')} s, "
+           f"checking {big.get('import_check_s')} s, storing {big.get('import_store_s')} s",
+           r is not None and r <= 10
            and big["import_peak_mb"] <= 3000)
     for view, key in (("atlas_wards", "filter_aggregate_wards_ms"),
                       ("atlas_grid", "filter_aggregate_grid250_ms")):
