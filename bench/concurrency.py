@@ -5,7 +5,10 @@ atlas server on 127.0.0.1 for an atlas home that already holds records, opens ``
 browser sessions in one headless Chromium, and has each click the date presets in turn,
 as fast as its map redraws, until ``seconds`` have passed (then every session stops by
 itself). It reports p50/p95 click → map, the errors (a timeout, a page error or an
-exception shown by Streamlit) and the server's memory.
+exception shown by Streamlit) and the server's memory. With ``--pause-seconds``, each
+session looks at its map that long after each redraw before clicking again, as a planner
+does; without it, the sessions click back to back (a stress test: the browsers themselves
+then take most of this machine).
 
 ``--two-servers`` also starts a private PostgreSQL (``.ci/postgres-start``, loopback), two
 atlas servers sharing it, imports records with the first server's settings and times how
@@ -95,7 +98,7 @@ async def _open(browser, url: str, index: int, out: dict):
     return context, page
 
 
-async def _clicks(page, deadline: float, index: int, out: dict) -> None:
+async def _clicks(page, deadline: float, index: int, out: dict, pause_s: float) -> None:
     i = index  # sessions start on different presets
     while time.time() < deadline:
         try:
@@ -108,10 +111,10 @@ async def _clicks(page, deadline: float, index: int, out: dict) -> None:
             out["errors"].append(f"session {index}: {type(error).__name__}")
         i += 1
         await page.keyboard.press("Escape")
-        await page.wait_for_timeout(200)
+        await page.wait_for_timeout(200 + 1000 * pause_s)
 
 
-async def _load(url: str, sessions: int, seconds: float) -> dict:
+async def _load(url: str, sessions: int, seconds: float, pause_s: float) -> dict:
     from playwright.async_api import async_playwright
 
     out = {"times": [], "errors": []}
@@ -120,7 +123,7 @@ async def _load(url: str, sessions: int, seconds: float) -> dict:
         # Open the sessions first, then click for `seconds` (opening is not the test).
         opened = await asyncio.gather(*(_open(browser, url, i, out) for i in range(sessions)))
         deadline = time.time() + seconds
-        await asyncio.gather(*(_clicks(o[1], deadline, i, out)
+        await asyncio.gather(*(_clicks(o[1], deadline, i, out, pause_s)
                                for i, o in enumerate(opened) if o is not None))
         for o in opened:
             if o is not None:
@@ -129,17 +132,18 @@ async def _load(url: str, sessions: int, seconds: float) -> dict:
     return out
 
 
-def load_test(home: Path, *, sessions: int = 10, seconds: float = 120) -> dict:
+def load_test(home: Path, *, sessions: int = 10, seconds: float = 120,
+              pause_s: float = 0.0) -> dict:
     """Run the load test against one new server on ``home``; return its figures."""
     app = App(ROOT / "dashboard" / "app.py", home)
     started = time.time()
     try:
-        out = asyncio.run(_load(app.url, sessions, seconds))
+        out = asyncio.run(_load(app.url, sessions, seconds, pause_s))
         _, peak = app.rss_mb()
     finally:
         app.stop()
     times = out["times"]  # none when no session could click: the errors say why
-    return {"sessions": sessions, "seconds": round(time.time() - started),
+    return {"sessions": sessions, "seconds": round(time.time() - started), "pause_s": pause_s,
             "clicks": len(times),
             "p50_ms": round(float(np.median(times))) if times else None,
             "p95_ms": round(float(np.percentile(times, 95))) if times else None,
@@ -238,11 +242,13 @@ def main() -> None:
     parser.add_argument("--home", required=True, help="an atlas home that holds records")
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--pause-seconds", type=float, default=0.0,
+                        help="how long each session looks at its map between clicks")
     parser.add_argument("--two-servers", action="store_true")
     parser.add_argument("--wards", default=str(ROOT / "var" / "wards.geojson"))
     args = parser.parse_args()
     result = {"load": load_test(Path(args.home), sessions=args.sessions,
-                                seconds=args.seconds)}
+                                seconds=args.seconds, pause_s=args.pause_seconds)}
     if args.two_servers:
         result["two_servers"] = two_servers(Path(args.home), Path(args.wards))
     print(json.dumps(result, indent=2))
