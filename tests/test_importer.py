@@ -612,6 +612,10 @@ def test_plain_csv_is_read_as_the_record_reader_reads_it():
     d = readers.read_records(wide.replace("labour", '"labour"').encode(), "e.csv").frame
     pd.testing.assert_frame_equal(c, d)
     assert c["_row"].tolist() == [3, 5, 7] and c["category"].tolist()[-1] == "Łabour"
+    # a cell longer than the reader's blocks
+    long = "x" * 3_000_000
+    e = readers.read_records((plain + f"2023-01-05,{long},2\n").encode(), "f.csv").frame
+    assert e["category"].tolist()[-1] == long and e["_row"].tolist()[-1] == 6
     ragged = plain + "2023-01-04,labour\n"
     assert readers._split_plain(ragged, ",", "c.csv", limits) is None
     assert readers.read_records(ragged.encode(), "c.csv").broken == [
