@@ -202,8 +202,9 @@ def enable_kernel_cache(folder) -> bool:
 
     esda compiles its kernels without numba's ``cache=True``, so every new process would
     compile them again (tens of seconds on a busy two-core machine). Turning the cache on
-    for each of them, with the cache kept in ``folder``, means only the first start ever
-    compiles. The files hold machine code for the kernels, nothing about the records.
+    for each of them but one (``_PER_PROCESS``, below), with the cache kept in ``folder``,
+    means only the first start ever compiles them. The files hold machine code for the
+    kernels, nothing about the records.
 
     Parameters
     ----------
@@ -221,15 +222,27 @@ def enable_kernel_cache(folder) -> bool:
 
     try:
         Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+        for stale in Path(folder).glob(f"*/*.{_PER_PROCESS}-*.nb[ci]"):  # from earlier versions
+            stale.unlink(missing_ok=True)
     except OSError:
         return False
     numba.config.CACHE_DIR = str(folder)  # type: ignore[attr-defined]  # set at run time
     for module in (crand, getisord, significance):
-        for value in vars(module).values():
+        for name, value in vars(module).items():
             cache = getattr(value, "_cache", None)  # numba's dispatcher keeps it private
-            if isinstance(value, CPUDispatcher) and type(cache).__name__ == "NullCache":
+            if (isinstance(value, CPUDispatcher) and type(cache).__name__ == "NullCache"
+                    and name != _PER_PROCESS):
                 value.enable_caching()
     return True
+
+
+# esda's compute_chunk takes the statistic as a function argument, and numba keys such a
+# compiled version by the function object's address: no other process ever finds it again.
+# Cached, every start added another 650 KB to the cache, and once the cache's index held
+# versions whose function object was gone, saving it raised ReferenceError ("underlying
+# object has vanished") in the warm-up and on the Priorities page. It is compiled once
+# per process instead, by the warm-up.
+_PER_PROCESS = "compute_chunk"
 
 
 def warm_up() -> None:

@@ -393,3 +393,33 @@ def test_priorities_name_places_and_state_hot_spots_consistently(scene):
         ward = int(main_ward[int(code)])
         assert text == (f"{CLASS_LABELS[cell_class[int(code)]]}; its ward as a whole: "
                         f"{CLASS_LABELS[int(result.ward_hotspot_classes[ward])]}")
+
+
+def test_a_restart_finds_every_cached_kernel_and_adds_nothing(tmp_path):
+    # Each process compiles what is not cached; a kernel keyed by something that changes
+    # between processes would be written again at every start (and once broke the warm-up).
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT_DIR
+
+    folder = tmp_path / "numba-cache"
+    start = ("import sys; from analysis.hotspots import enable_kernel_cache, warm_up; "
+             "assert enable_kernel_cache(sys.argv[1]); warm_up()")
+
+    def files():
+        return {p.relative_to(folder): p.stat().st_mtime_ns for p in folder.rglob("*")
+                if p.is_file()}
+
+    def restart():
+        subprocess.run([sys.executable, "-c", start, str(folder)], cwd=ROOT_DIR, check=True,
+                       capture_output=True, timeout=600)
+
+    restart()
+    first = files()
+    assert any(p.suffix == ".nbc" for p in first)  # the kernels are kept
+    # what an earlier version left: a kernel that is compiled per process now
+    stale = folder / next(iter(first)).parent / "crand.compute_chunk-236.py311.1.nbc"
+    stale.write_bytes(b"old")
+    restart()
+    assert files() == first  # nothing written again, nothing added, the leftover gone
