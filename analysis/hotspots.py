@@ -239,9 +239,9 @@ def enable_kernel_cache(folder) -> bool:
 # esda's compute_chunk takes the statistic as a function argument, and numba keys such a
 # compiled version by the function object's address: no other process ever finds it again.
 # Cached, every start added another 650 KB to the cache, and once the cache's index held
-# versions whose function object was gone, saving it raised ReferenceError ("underlying
-# object has vanished") in the warm-up and on the Priorities page. It is compiled once
-# per process instead, by the warm-up.
+# versions whose function object was gone, saving it could raise ReferenceError
+# ("underlying object has vanished"): it stopped the warm-up, and the Priorities page
+# compiles the same kernel. It is compiled once per process instead, by the warm-up.
 _PER_PROCESS = "compute_chunk"
 
 

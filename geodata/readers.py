@@ -365,7 +365,7 @@ class _Lines:
         return self.data[self.starts[i] : self.ends[i]].decode("utf-8")
 
     def join(self, rows: np.ndarray) -> bytes:
-        """Return the given lines as one text; without a copy when they follow on."""
+        """Return the given lines as one text: a slice of the file when they follow on."""
         if rows[-1] - rows[0] + 1 == len(rows):
             return self.data[self.starts[rows[0]] : self.ends[rows[-1]]]
         return b"\n".join(self.data[self.starts[i] : self.ends[i]] for i in rows)
