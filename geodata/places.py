@@ -86,11 +86,15 @@ def directory_points(bounds: tuple[float, float, float, float],
     minx, miny, maxx, maxy = bounds
     inside = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
     codes = frame["pcd"].astype(str).to_numpy()[inside]
-    return pd.DataFrame({
+    points = pd.DataFrame({
         POSTCODE: [tidy_postcode(c) for c in codes],
         SECTOR: [postcode_sector(c) for c in codes],
         "x": x[inside], "y": y[inside],
-    }).drop_duplicates(POSTCODE).reset_index(drop=True)
+    })
+    # The package's rows come in an order that changes between processes; sorted, a cell
+    # between equally near postcodes gets the same name after every start.
+    points = points.sort_values([POSTCODE, "x", "y"], kind="stable")
+    return points.drop_duplicates(POSTCODE).reset_index(drop=True)
 
 
 @dataclass(frozen=True)
